@@ -1,0 +1,12 @@
+export { compileExpression } from './compile-expression';
+export type { CompiledExpression, CompileOptions, ExpressionKind } from './compile-expression';
+export { createExpressions, loadExpressions } from './create-expressions';
+export type { Expressions, ExpressionsOptions } from './create-expressions';
+export type { ExpressionClock } from './compile-feel';
+export { ExpressionCache } from './expression-cache';
+export { ExpressionError } from './expression-error';
+export type { ExpressionErrorKind } from './expression-error';
+export { DEFAULT_LIMITS } from './limits';
+export type { ExpressionLimits } from './limits';
+export { loadFeel } from './load-feel';
+export type { Feel } from './load-feel';
