@@ -1,0 +1,81 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createConnectorInvoker } from './adapters/http/connector-invoker';
+import { HttpConnector } from './adapters/http/http-connector';
+import { connectorSecretBox } from './commands/manage-connectors';
+import type { Config } from './config';
+import { createDb, type Database } from './db/create-db';
+import { EventBus } from './events/bus';
+import type { AppDeps } from './http/context';
+import { EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation } from './isa95/emit-production-performance';
+import { createBuiltInConnectors, type BuiltInOperation } from './jobs/built-in-connectors';
+import { OutboxDispatcher } from './jobs/outbox-dispatcher';
+import { JobPoller } from './jobs/job-poller';
+import { createClock } from './lib/clock';
+import type { Logger } from './lib/logger';
+import { findConnectorByName } from './repos/connectors.repo';
+import { EngineRuntime } from './runtime/engine-runtime';
+
+/** A server node's parts, built the same way by main.ts and by the tests. */
+export type Node = {
+  deps: AppDeps;
+  database: Database;
+  /** Starts the job poller and the outbox dispatcher (when jobs are enabled). */
+  start(): void;
+  /** Stops the poller, the engine workers and the database, in that order. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Wires one node: database, clock, event bus, engine workers, connectors and the job poller.
+ * @throws DataDirLockedError when another process holds the embedded database.
+ */
+export function createNode(config: Config, logger: Logger, database: Database = createDb(config.database)): Node {
+  const clock = createClock({ controlled: config.clockControlled });
+  const bus = new EventBus(logger);
+  const engine = new EngineRuntime({ workers: config.engine.workers, runTimeoutMs: config.engine.runTimeoutMs });
+  const invoker = createConnectorInvoker({
+    findConnector: (name) => findConnectorByName(database.knex, name),
+    secretBox: () => connectorSecretBox(config, logger),
+    http: new HttpConnector({ logger }),
+  });
+  const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // The poller needs the deps and the deps wake the poller: they are filled in right below.
+  const pollerRef: { current?: JobPoller } = {};
+  const outboxRef: { current?: OutboxDispatcher } = {};
+  const deps: AppDeps = {
+    db: database.knex,
+    database,
+    bus,
+    clock,
+    logger,
+    config,
+    engine,
+    nodeId,
+    wakeJobs: () => pollerRef.current?.wake(),
+    drainJobs: async () => (pollerRef.current ? await pollerRef.current.drain() : 0) + (outboxRef.current && config.jobs.outboxEnabled ? await outboxRef.current.drain() : 0),
+  };
+  const gemba = new Map<string, BuiltInOperation>([[EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation()]]);
+  const poller = new JobPoller(
+    { ...deps, invoker, builtIns: createBuiltInConnectors([['gemba', gemba]]) },
+    { intervalMs: config.jobs.pollMs, leaseMs: config.jobs.leaseMs, batchSize: 32, concurrency: config.jobs.concurrency },
+  );
+  pollerRef.current = poller;
+  const outbox = new OutboxDispatcher({ ...deps, invoker }, { intervalMs: config.jobs.pollMs, leaseMs: config.jobs.leaseMs, backoffMs: config.jobs.backoffMs });
+  outboxRef.current = outbox;
+  return {
+    deps,
+    database,
+    start() {
+      if (!config.jobs.enabled) return;
+      poller.start();
+      if (config.jobs.outboxEnabled) outbox.start();
+    },
+    async stop() {
+      await outbox.stop();
+      await poller.stop();
+      await engine.close();
+      await database.close();
+    },
+  };
+}
