@@ -55,6 +55,8 @@ const environmentSchema = z.object({
   GEMBA_RETENTION_POLICY: z.enum(['keep-history', 'archive']).default('keep-history'),
   GEMBA_RETENTION_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   GEMBA_RETENTION_INTERVAL_MINUTES: positiveInt(60),
+  GEMBA_OPCUA_PKI_DIR: z.string().min(1).optional(),
+  GEMBA_OPCUA_TRUST_UNKNOWN_SERVERS: booleanFlag.default(false),
   GEMBA_SECRET_KEY: z.string().refine(isSecretKey, 'must be 32 random bytes in base64 (openssl rand -base64 32)').optional(),
   GEMBA_SECRET_KEY_PREVIOUS: z
     .string()
@@ -85,6 +87,8 @@ export type Config = Readonly<{
    * history to the archive table); without `days`, nothing is removed. The audit trail is never touched.
    */
   retention: Readonly<{ days?: number; policy: 'keep-history' | 'archive'; batchSize: number; intervalMs: number }>;
+  /** OPC UA client certificates (own/, trusted/, rejected/), and whether unknown server certificates are accepted. */
+  opcua: Readonly<{ pkiDir: string; trustUnknownServerCertificates: boolean }>;
   /** The key that encrypts connector secrets at rest; without one, a development key file is used. */
   secrets: Readonly<{ key?: string; previousKeys: readonly string[]; keyFile: string }>;
 }>;
@@ -157,6 +161,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       policy: e.GEMBA_RETENTION_POLICY,
       batchSize: e.GEMBA_RETENTION_BATCH,
       intervalMs: e.GEMBA_RETENTION_INTERVAL_MINUTES * 60_000,
+    },
+    opcua: {
+      pkiDir: path.resolve(e.GEMBA_OPCUA_PKI_DIR ?? path.join(e.GEMBA_DATA_DIR, 'pki')),
+      // Development and the local simulator only: in production, trust server certificates explicitly.
+      trustUnknownServerCertificates: e.GEMBA_OPCUA_TRUST_UNKNOWN_SERVERS,
     },
     secrets: {
       key: e.GEMBA_SECRET_KEY?.trim(),

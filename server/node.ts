@@ -8,13 +8,15 @@ import { createDb, type Database } from './db/create-db';
 import { EventBus } from './events/bus';
 import type { AppDeps } from './http/context';
 import { EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation } from './isa95/emit-production-performance';
-import { createBuiltInConnectors, type BuiltInOperation } from './jobs/built-in-connectors';
+import { createBuiltInConnectors } from './jobs/built-in-connectors';
 import { OutboxDispatcher } from './jobs/outbox-dispatcher';
 import { JobPoller } from './jobs/job-poller';
 import { createClock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { findConnectorByName } from './repos/connectors.repo';
 import { EngineRuntime } from './runtime/engine-runtime';
+import { createOpcuaConnector } from './platform/opcua-connector';
+import { platformOperations } from './platform/operations';
 
 /** A server node's parts, built the same way by main.ts and by the tests. */
 export type Node = {
@@ -34,10 +36,12 @@ export function createNode(config: Config, logger: Logger, database: Database = 
   const clock = createClock({ controlled: config.clockControlled });
   const bus = new EventBus(logger);
   const engine = new EngineRuntime({ workers: config.engine.workers, runTimeoutMs: config.engine.runTimeoutMs });
+  const opcua = createOpcuaConnector({ pkiDir: config.opcua.pkiDir, trustUnknownServerCertificates: config.opcua.trustUnknownServerCertificates, logger });
   const invoker = createConnectorInvoker({
     findConnector: (name) => findConnectorByName(database.knex, name),
     secretBox: () => connectorSecretBox(config, logger),
     http: new HttpConnector({ logger }),
+    opcua,
   });
   const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // The poller needs the deps and the deps wake the poller: they are filled in right below.
@@ -55,7 +59,8 @@ export function createNode(config: Config, logger: Logger, database: Database = 
     wakeJobs: () => pollerRef.current?.wake(),
     drainJobs: async () => (pollerRef.current ? await pollerRef.current.drain() : 0) + (outboxRef.current && config.jobs.outboxEnabled ? await outboxRef.current.drain() : 0),
   };
-  const gemba = new Map<string, BuiltInOperation>([[EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation()]]);
+  // One built-in `gemba` connector: the platform's operations and the ISA-95 performance emitter.
+  const gemba = platformOperations().set(EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation());
   const poller = new JobPoller(
     { ...deps, invoker, builtIns: createBuiltInConnectors([['gemba', gemba]]) },
     { intervalMs: config.jobs.pollMs, leaseMs: config.jobs.leaseMs, batchSize: 32, concurrency: config.jobs.concurrency },
@@ -74,6 +79,7 @@ export function createNode(config: Config, logger: Logger, database: Database = 
     async stop() {
       await outbox.stop();
       await poller.stop();
+      await opcua.close();
       await engine.close();
       await database.close();
     },

@@ -38,6 +38,8 @@ const roleRules: Record<Role, Array<[Action, SubjectName]>> = {
     ['create', 'ProcessVersion'], ['update', 'ProcessVersion'], ['submit', 'ProcessVersion'],
     ['release', 'ProcessVersion'], ['retire', 'ProcessVersion'],
     ['read', 'Migration'], ['migrate', 'ProcessInstance'], ['read', 'Incident'], ['read', 'AuditEvent'],
+    // Equipment master data: ideal cycle times (OEE) and the gauge register.
+    ['update', 'Equipment'],
   ],
   validation_reviewer: [
     ...plantReader,
@@ -48,6 +50,8 @@ const roleRules: Record<Role, Array<[Action, SubjectName]>> = {
     ...plantReader, ...taskWorker,
     ['read', 'AuditEvent'], ['verify', 'AuditEvent'], ['export', 'Record'], ['read', 'Record'], ['read', 'Incident'],
     ['cancel', 'ProcessInstance'], ['send', 'Signal'],
+    // Metrology: the gauge register and its calibration dates.
+    ['update', 'Equipment'],
   ],
   supervisor: [
     ...plantReader, ...taskWorker,

@@ -68,6 +68,17 @@ const TABLE: Record<string, Expectation> = {
   'isa95.retryOutbox': { roles: ['supervisor', 'admin'], apiKey: false },
   'isa95.materials': { roles: 'all', apiKey: false },
   'isa95.defineMaterial': { roles: ['process_owner'], apiKey: false },
+  'trace.read': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
+  'trace.whereUsed': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
+  'trace.exposure': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
+  'lots.holds': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
+  'records.read': { roles: ['validation_reviewer', 'quality', 'supervisor', 'inspector'], apiKey: false },
+  'records.pdf': { roles: ['validation_reviewer', 'quality', 'supervisor'], apiKey: false },
+  'kpis.read': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
+  'gauges.list': { roles: 'all', apiKey: false },
+  'gauges.put': { roles: ['process_owner', 'quality'], apiKey: false },
+  'equipment.profile': { roles: ['process_owner', 'quality'], apiKey: false },
+  'notifications.list': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
 };
 
 const DUMMY_ID = '00000000-0000-4000-8000-000000000000';

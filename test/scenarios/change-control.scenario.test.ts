@@ -1,4 +1,3 @@
-jest.mock('../../server/http/routes', () => require('./platform-routes').withPlatformRoutes(jest.requireActual('../../server/http/routes')));
 
 import { Plant } from './plant';
 import { loadLibraryProcess } from '../../server/platform/standard-library';

@@ -9,8 +9,7 @@ import { startErpSimulator, type ErpSimulator } from '../../server/adapters/simu
 import { startQmsSimulator, type QmsSimulator } from '../../server/adapters/simulators/qms';
 import { deployReleased } from '../support/deploy';
 import { buildServicePrincipal, loginAs, signedInUser } from '../support/factories';
-import type { TestApp } from '../support/test-app';
-import { startPlatformApp } from './platform-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 // A plant for the scenarios of the standard process library: the application with the platform
 // operations, the simulated ERP and QMS, optionally the OPC UA cell, the connectors to them, a gauge
@@ -48,7 +47,7 @@ export class Plant {
 
   /** Starts the plant; `cell` is the OPC UA simulator when the processes that run need equipment. */
   static async start(options: { processes?: readonly StandardProcessKey[]; cell?: Cell } = {}): Promise<Plant> {
-    const app = await startPlatformApp();
+    const app = await startTestApp();
     const erp = await startErpSimulator();
     const qms = await startQmsSimulator();
     const user = (roles: Role[], printedName: string) => signedInUser(app, roles, { printedName });

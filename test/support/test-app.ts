@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -39,6 +41,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     GEMBA_ENGINE_WORKERS: '1',
     GEMBA_JOB_POLL_MS: '100',
     GEMBA_SECRET_KEY: randomBytes(32).toString('base64'),
+    // The OPC UA simulator of the tests runs on loopback with a self-signed certificate.
+    GEMBA_OPCUA_TRUST_UNKNOWN_SERVERS: 'true',
+    GEMBA_OPCUA_PKI_DIR: path.join(tmpdir(), `gemba-test-pki-${process.pid}`),
     ...testDatabase.env,
     ...env,
   });
