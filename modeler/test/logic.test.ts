@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deriveKpis, heatFromHistory, normalizeInstance, normalizeTask } from '../src/app/api';
+import { deriveKpis, heatFromHistory, mergeServedKpis, normalizeInstance, normalizeTask } from '../src/app/api';
 import { anchorPatterns, dataToSubmit, editableFields, fieldErrors, prefill } from '../src/app/form-data';
 import { dueState, isMine, isOfferedTo, mayComplete, mayVerify } from '../src/app/task-rules';
 import { tokenState } from '../src/app/tokens';
@@ -232,5 +232,41 @@ describe('derived dashboard figures', () => {
       { activityId: 'A', count: 2, meanMs: 120_000 },
       { activityId: 'B', count: 1, meanMs: null },
     ]);
+  });
+});
+
+describe('KPIs served by GET /kpis', () => {
+  const figure = <T>(value: T) => ({ value, definition: 'how', inputs: {} });
+  const derived = deriveKpis([], [], 7, Date.parse('2026-11-22T12:00:00Z'));
+
+  it('takes cycle time, task counts, NC/CAPA aging and OEE from the server, keeps throughput derived', () => {
+    // when
+    const kpis = mergeServedKpis(derived, {
+      window: derived.window,
+      figures: {
+        cycleTime: figure({ byProcess: [{ key: 'inspection', completed: 4, meanMs: 600_000, p90Ms: 900_000 }] }),
+        tasks: figure({ open: 5, awaitingVerification: 2, overdue: 1 }),
+        aging: figure({
+          nonconformance: { open: 3, buckets: { '0-7d': 2, '8-30d': 1, '31-90d': 0, '>90d': 0 } },
+          deviation: { open: 0, buckets: { '0-7d': 0, '8-30d': 0, '31-90d': 0, '>90d': 0 } },
+          capa: { open: 1, buckets: { '0-7d': 0, '8-30d': 0, '31-90d': 1, '>90d': 0 } },
+        }),
+        oee: [
+          { equipmentId: 'CELL-7', ...figure({ availability: 0.9, performance: 0.8, quality: 0.95, oee: 0.684 }) },
+          { equipmentId: 'CELL-8', ...figure({ availability: null, performance: null, quality: null, oee: null }) },
+        ],
+      },
+    });
+
+    // then
+    assert.equal(kpis.source, 'api');
+    assert.deepEqual(kpis.cycleTime, [{ key: 'inspection', count: 4, meanMs: 600_000, p90Ms: 900_000 }]);
+    assert.equal(kpis.openTasks, 7);
+    assert.equal(kpis.overdueTasks, 1);
+    assert.equal(kpis.taskScope, 'all');
+    assert.deepEqual(kpis.nonconformanceAging?.map((b) => b.count), [2, 1, 0, 0]);
+    assert.deepEqual(kpis.capaAging?.find((b) => b.bucket === '31-90d'), { bucket: '31-90d', count: 1 });
+    assert.deepEqual(kpis.oee, [{ equipment: 'CELL-7', availability: 0.9, performance: 0.8, quality: 0.95, oee: 0.684 }]);
+    assert.equal(kpis.throughput.length, 7);
   });
 });

@@ -27,7 +27,7 @@ import type {
  *
  * Shapes follow the server's presenters (server/presenters); `normalize*` turns them into the
  * app's types (the task presenter's `key` becomes `processKey`, absent fields get defaults) for
- * HTTP answers and socket.io payloads alike. Only `/kpis` is planned and not served yet.
+ * HTTP answers and socket.io payloads alike.
  */
 
 export type SignatureInput = { password: string; meaning: string; comment?: string };
@@ -228,19 +228,19 @@ export class Api {
   // --- KPIs ----------------------------------------------------------------------------------
 
   /**
-   * KPI figures. Reads GET /kpis when the server's OpenAPI document lists it; until then derives
-   * what it can from instances and tasks, and says so (`source: 'derived'`). Only someone who may
-   * assign tasks sees all of them; for anyone else the task figures cover their own work.
+   * KPI figures. Throughput, status counts and open work per process are derived from instances
+   * and tasks; where the server serves GET /kpis (cycle time, task counts, NC/CAPA aging, OEE, each
+   * with how it was computed) and the viewer may read it, those figures come from there
+   * (`source: 'api'`). Only someone who may assign tasks sees all tasks in the derived figures.
    */
   async kpis(days = 14): Promise<Kpis> {
-    if (await this.hasRoute('GET', '/kpis')) {
-      const answer = await this.request<Omit<Kpis, 'source'>>('GET', '/kpis', { query: { days } });
-      return { ...answer, source: 'api' };
-    }
     const view: TaskView = this.session.can('assign', 'UserTask') ? 'all' : 'workable';
     // A performed step that waits for its verifier is open work too.
     const [instances, open, verifying] = await Promise.all([this.instances({ limit: 200 }), this.tasks({ view, status: 'open' }), this.tasks({ view, status: 'awaiting_verification' })]);
-    return { ...deriveKpis(instances.items, [...open.items, ...verifying.items], days), taskScope: view === 'all' ? 'all' : 'mine' };
+    const derived: Kpis = { ...deriveKpis(instances.items, [...open.items, ...verifying.items], days), taskScope: view === 'all' ? 'all' : 'mine' };
+    if (!(await this.hasRoute('GET', '/kpis')) || !this.session.can('read', 'Kpi')) return derived;
+    const served = await this.request<ServedKpis>('GET', '/kpis', { query: { from: derived.window.from, to: derived.window.to } });
+    return mergeServedKpis(derived, served);
   }
 
   /** Activity counts and durations of one version for the heatmap (GET /kpis/heatmap, else derived from instance histories). */
@@ -388,3 +388,36 @@ export function deriveKpis(instances: Instance[], tasks: Task[], days: number, n
 }
 
 const INSTANCE_STATUSES = ['running', 'incident', 'completed', 'cancelled'];
+
+type Figure<T> = { value: T; definition: string; inputs: Record<string, unknown> };
+type AgingFigure = { open: number; buckets: Record<string, number> };
+/** GET /kpis as the server answers it (server/http/routes/kpis.routes.ts). */
+export type ServedKpis = {
+  window: { from: string; to: string };
+  figures: {
+    cycleTime: Figure<{ byProcess: Array<{ key: string; completed: number; meanMs: number; p90Ms: number }> }>;
+    tasks: Figure<{ open: number; awaitingVerification: number; overdue: number }>;
+    aging: Figure<Record<'nonconformance' | 'deviation' | 'capa', AgingFigure>>;
+    oee: Array<Figure<{ availability: number | null; performance: number | null; quality: number | null; oee: number | null }> & { equipmentId: string }>;
+  };
+};
+
+/** The server's plant-wide figures over the derived ones; throughput and status counts stay derived. */
+export function mergeServedKpis(derived: Kpis, served: ServedKpis): Kpis {
+  const { cycleTime, tasks, aging, oee } = served.figures;
+  const buckets = (figure: AgingFigure) => Object.entries(figure.buckets).map(([bucket, count]) => ({ bucket, count }));
+  return {
+    ...derived,
+    source: 'api',
+    cycleTime: cycleTime.value.byProcess.map((p) => ({ key: p.key, count: p.completed, meanMs: p.meanMs, p90Ms: p.p90Ms })),
+    openTasks: tasks.value.open + tasks.value.awaitingVerification,
+    overdueTasks: tasks.value.overdue,
+    taskScope: 'all',
+    nonconformanceAging: buckets(aging.value.nonconformance),
+    capaAging: buckets(aging.value.capa),
+    // Equipment without a planned time in the window has no OEE yet: it is left out, not shown as 0 %.
+    oee: oee
+      .filter((o) => o.value.oee !== null)
+      .map((o) => ({ equipment: o.equipmentId, availability: o.value.availability ?? 0, performance: o.value.performance ?? 0, quality: o.value.quality ?? 0, oee: o.value.oee ?? 0 })),
+  };
+}

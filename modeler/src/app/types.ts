@@ -1,6 +1,6 @@
 /**
  * Resource shapes of the API, as the server's presenters (server/presenters) and route schemas
- * (server/http/routes/*.schema.ts) define them. `Kpis` is the one planned shape not served yet.
+ * (server/http/routes/*.schema.ts) define them. `Kpis` is what the dashboard draws: derived figures merged with GET /kpis (see api.ts).
  */
 
 export type Role = 'process_owner' | 'validation_reviewer' | 'quality' | 'supervisor' | 'operator' | 'inspector' | 'admin';

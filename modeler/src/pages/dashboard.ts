@@ -83,7 +83,8 @@ export const mount: PageMount = async (main, match, app) => {
   if (kpis.capaAging) {
     destroyers.push(bars(chartBox('capa-aging'), 'CAPA aging (open, by age)', kpis.capaAging.map((b) => b.bucket), kpis.capaAging.map((b) => b.count), { color: '#6c5ce7', counts: true }).destroy);
   }
-  if (kpis.oee) {
+  // OEE needs equipment with planned time in the window; without any, no chart rather than an empty one.
+  if (kpis.oee?.length) {
     destroyers.push(bars(chartBox('oee'), 'OEE per equipment (%)', kpis.oee.map((o) => o.equipment), kpis.oee.map((o) => Math.round(o.oee * 1000) / 10), { unit: '%', color: '#1d6fb8' }).destroy);
   }
   if (kpis.oee?.length) {
