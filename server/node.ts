@@ -11,6 +11,7 @@ import { EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation } from '
 import { createBuiltInConnectors } from './jobs/built-in-connectors';
 import { OutboxDispatcher } from './jobs/outbox-dispatcher';
 import { JobPoller } from './jobs/job-poller';
+import { TimerStartScheduler } from './jobs/timer-starts';
 import { createClock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { findConnectorByName } from './repos/connectors.repo';
@@ -47,6 +48,7 @@ export function createNode(config: Config, logger: Logger, database: Database = 
   // The poller needs the deps and the deps wake the poller: they are filled in right below.
   const pollerRef: { current?: JobPoller } = {};
   const outboxRef: { current?: OutboxDispatcher } = {};
+  const timerStartsRef: { current?: TimerStartScheduler } = {};
   const deps: AppDeps = {
     db: database.knex,
     database,
@@ -57,7 +59,13 @@ export function createNode(config: Config, logger: Logger, database: Database = 
     engine,
     nodeId,
     wakeJobs: () => pollerRef.current?.wake(),
-    drainJobs: async () => (pollerRef.current ? await pollerRef.current.drain() : 0) + (outboxRef.current && config.jobs.outboxEnabled ? await outboxRef.current.drain() : 0),
+    drainJobs: async () => {
+      // Schedules first (a release may have just added a due timer start), then jobs, then the outbox.
+      await timerStartsRef.current?.settled();
+      const jobs = pollerRef.current ? await pollerRef.current.drain() : 0;
+      const messages = outboxRef.current && config.jobs.outboxEnabled ? await outboxRef.current.drain() : 0;
+      return jobs + messages;
+    },
   };
   // One built-in `gemba` connector: the platform's operations and the ISA-95 performance emitter.
   const gemba = platformOperations().set(EMIT_PERFORMANCE_OPERATION, emitProductionPerformanceOperation());
@@ -68,16 +76,21 @@ export function createNode(config: Config, logger: Logger, database: Database = 
   pollerRef.current = poller;
   const outbox = new OutboxDispatcher({ ...deps, invoker }, { intervalMs: config.jobs.pollMs, leaseMs: config.jobs.leaseMs, backoffMs: config.jobs.backoffMs });
   outboxRef.current = outbox;
+  // Timer start events of released versions: their schedules follow releases (jobs the poller fires).
+  const timerStarts = new TimerStartScheduler(deps, 60_000);
+  timerStartsRef.current = timerStarts;
   return {
     deps,
     database,
     start() {
       if (!config.jobs.enabled) return;
+      timerStarts.start();
       poller.start();
       if (config.jobs.outboxEnabled) outbox.start();
     },
     async stop() {
       await outbox.stop();
+      await timerStarts.stop();
       await poller.stop();
       await opcua.close();
       await engine.close();

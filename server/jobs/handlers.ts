@@ -19,7 +19,7 @@ const workerActor = systemActor('job-worker');
  * node still holds the job's lease (a node that lost it — it was too slow, another node took over —
  * must not apply a result twice). Returns false when the lease was lost.
  */
-async function withLease(deps: JobDeps, job: Job, actor: ReturnType<typeof systemActor>, work: (ctx: CommandContext, current: Job) => Promise<void>): Promise<boolean> {
+export async function withLease(deps: JobDeps, job: Job, actor: ReturnType<typeof systemActor>, work: (ctx: CommandContext, current: Job) => Promise<void>): Promise<boolean> {
   return runCommand(deps, actor, { requestId: `job:${job.id}` }, async (ctx) => {
     if (job.instanceId) await lockInstance(ctx.trx, job.instanceId);
     const current = await findJobForUpdate(ctx.trx, job.id);

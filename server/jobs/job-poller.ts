@@ -1,12 +1,16 @@
 import { claimDueJobs, nextDueAt, type Job, type JobKind } from '../repos/jobs.repo';
 import { broadcastSignal, fireTimer, runServiceJob, sendThrownMessage } from './handlers';
 import type { JobDeps } from './job-context';
+import { deliverCallJob } from '../runtime/call-activities';
+import { fireTimerStart } from './timer-starts';
 
 const HANDLERS: Partial<Record<JobKind, (deps: JobDeps, job: Job) => Promise<void>>> = {
   timer: fireTimer,
   service: runServiceJob,
   signal: broadcastSignal,
   message: sendThrownMessage,
+  call: deliverCallJob,
+  timerStart: fireTimerStart,
 };
 const KINDS = Object.keys(HANDLERS) as JobKind[];
 

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { JobRow } from '../db/tables';
 
-export type JobKind = 'timer' | 'service' | 'external' | 'signal' | 'message';
+// 'call': a child instance's end reaching its parent; 'timerStart': a released version's timer start event.
+export type JobKind = 'timer' | 'service' | 'external' | 'signal' | 'message' | 'call' | 'timerStart';
 export type JobStatus = JobRow['status'];
 
 export type Job = {

@@ -9,6 +9,7 @@ import { updateInstance, type InstanceStatus, type LockedInstance } from '../rep
 import { deleteSubscriptions, findSubscriptionsOfInstance, insertSubscription } from '../repos/subscriptions.repo';
 import { cancelTasks, findOpenTasksOfInstance, insertUserTask, type UserTask } from '../repos/user-tasks.repo';
 import { presentTaskEvent } from '../presenters/task.presenter';
+import { notifyParent, propagateErrorToParent, reconcileCalls } from './call-activities';
 import type { EngineRuntime } from './engine-runtime';
 import { classifyServiceTask } from './service-task-target';
 
@@ -50,6 +51,14 @@ export async function applyEvent(
   const result = await engine.run(ctx.trx, instance.versionId, instance.engineState, event, ctx.now);
 
   if (result.outcome.status === 'failed') {
+    const failure = result.outcome;
+    // A child instance's uncaught BPMN error belongs to its caller (call activity), not to an incident here.
+    if (failure.errorCode && event.type !== 'cancel') {
+      const propagated = await propagateErrorToParent(ctx, instance, { errorCode: failure.errorCode, message: failure.message }, (reason) =>
+        applyEvent(ctx, engine, instance, { type: 'cancel', reason }, { actor: options.actor }),
+      );
+      if (propagated) return { result, status: 'cancelled', createdTasks: [] };
+    }
     const incident = await openIncident(ctx, instance, result, event, options);
     return { result, status: 'incident', createdTasks: [], incident };
   }
@@ -78,6 +87,8 @@ export async function applyEvent(
   await reconcileSubscriptions(ctx.trx, instance, ended ? [] : snapshot.subscriptions, ctx.now, fresh);
   await recordActivityHistory(ctx.trx, instance.id, result.history.map(toHistory), options.actor);
   await scheduleThrownEvents(ctx, instance, result);
+  await reconcileCalls(ctx, engine, instance, ended ? [] : (snapshot.calls ?? []), result);
+  await notifyParent(ctx, instance, result, snapshot.variables);
 
   if (ended) {
     ctx.emit({
@@ -94,7 +105,7 @@ export async function applyEvent(
     ctx.emit({
       type: 'processInstance.advanced',
       entity: { type: 'ProcessInstance', id: instance.id },
-      after: { event: event.type, waitingAt: [...snapshot.userTasks, ...snapshot.jobs, ...snapshot.timers, ...snapshot.subscriptions].map((w) => w.activityId) },
+      after: { event: event.type, waitingAt: [...snapshot.userTasks, ...snapshot.jobs, ...snapshot.timers, ...snapshot.subscriptions, ...(snapshot.calls ?? [])].map((w) => w.activityId) },
       audit: false,
       audience: { rooms: [`processInstance:${instance.id}`, 'instances'] },
       broadcastAs: 'instance.updated',
@@ -102,6 +113,18 @@ export async function applyEvent(
     });
   }
   return { result, status, createdTasks };
+}
+
+/**
+ * Brings an instance's task, job, timer and subscription rows in line with a complete snapshot
+ * produced outside of an event (instance migration): inserts what is new, closes what is gone.
+ * Returns the tasks it opened.
+ */
+export async function reconcileWaits(ctx: CommandContext, instance: LockedInstance, snapshot: WaitSnapshot): Promise<UserTask[]> {
+  const created = await reconcileUserTasks(ctx, instance, snapshot.userTasks, false);
+  await reconcileJobs(ctx, instance, snapshot.jobs, snapshot.timers, false);
+  await reconcileSubscriptions(ctx.trx, instance, snapshot.subscriptions, ctx.now, false);
+  return created;
 }
 
 async function openIncident(ctx: CommandContext, instance: LockedInstance, result: RunResult, event: EngineEvent, options: ApplyOptions): Promise<Incident> {

@@ -11,6 +11,8 @@ export type StartInput = {
   variables: Record<string, unknown>;
   /** Start at the message start event catching this message. */
   messageName?: string;
+  /** Start at this start event (a timer start event firing). */
+  startEventId?: string;
   /** For call activities: the parent's instance and the call activity's execution. */
   parent?: { instanceId: string; executionId: string };
 };
@@ -45,7 +47,7 @@ export async function startInstance(ctx: CommandContext, engine: EngineRuntime, 
     ctx,
     engine,
     instance,
-    { type: 'start', businessKey: input.businessKey ?? undefined, variables: input.variables, ...(input.messageName ? { messageName: input.messageName } : {}) },
+    { type: 'start', businessKey: input.businessKey ?? undefined, variables: input.variables, ...(input.messageName ? { messageName: input.messageName } : {}), ...(input.startEventId ? { startEventId: input.startEventId } : {}) },
     { actor: who.actorName, fresh: true },
   );
   return { ...applied, instanceId: instance.id };
