@@ -1,6 +1,7 @@
 import { claimDueJobs, nextDueAt, type Job, type JobKind } from '../repos/jobs.repo';
 import { broadcastSignal, fireTimer, runServiceJob, sendThrownMessage } from './handlers';
 import type { JobDeps } from './job-context';
+import { PollingLoop } from './polling-loop';
 import { deliverCallJob } from '../runtime/call-activities';
 import { fireTimerStart } from './timer-starts';
 
@@ -23,37 +24,37 @@ export type JobPollerOptions = { intervalMs: number; leaseMs: number; batchSize:
  * when its lease expires. External-task jobs are left to external workers.
  */
 export class JobPoller {
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
-  private woken = false;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Claims run one at a time on a node, so that drain() never misses a claim made by the loop. */
-  private claiming: Promise<number> = Promise.resolve(0);
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly deps: JobDeps,
     private readonly options: JobPollerOptions,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({
+      name: 'job poll',
+      logger: deps.logger,
+      intervalMs: options.intervalMs,
+      now: () => deps.clock.now(),
+      round: () => this.claimAndStart(),
+      nextDueAt: () => nextDueAt(deps.db, KINDS),
+      goOn: (claimed) => claimed > 0 && this.inFlight.size < options.concurrency,
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the jobs in hand. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** Something new is due: poll now rather than at the next interval. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /**
@@ -63,36 +64,12 @@ export class JobPoller {
   async drain(maxRounds = 50): Promise<number> {
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const done = await this.pollOnce();
+      const done = await this.loop.runRound();
       await Promise.allSettled([...this.inFlight]);
       total += done;
       if (done === 0) break;
     }
     return total;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.pollOnce();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'job poll failed; retrying');
-      }
-      if (!this.running) break;
-      if (claimed > 0 && this.inFlight.size < this.options.concurrency) continue;
-      await this.sleep();
-    }
-  }
-
-  /** Claims as many due jobs as there is room for and starts them (one claim at a time); returns how many. */
-  private pollOnce(): Promise<number> {
-    const next = this.claiming.then(
-      () => this.claimAndStart(),
-      () => this.claimAndStart(),
-    );
-    this.claiming = next.catch(() => 0);
-    return next;
   }
 
   private async claimAndStart(): Promise<number> {
@@ -136,29 +113,5 @@ export class JobPoller {
     if (!this.deps.clock.controlled) return;
     const row = await this.deps.db('clock_settings').where({ id: 1 }).first();
     if (row) this.deps.clock.setOffset(Number(row.offset_ms));
-  }
-
-  private async sleep(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
-    }
-    let delay = this.options.intervalMs;
-    try {
-      const next = await nextDueAt(this.deps.db, KINDS);
-      if (next) delay = Math.max(0, Math.min(delay, next.getTime() - this.deps.clock.now().getTime()));
-    } catch {
-      // the database is away: sleep the interval and try again
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delay);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-    this.wakeUp = undefined;
-    this.woken = false;
   }
 }

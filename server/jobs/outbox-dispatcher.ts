@@ -4,6 +4,7 @@ import { systemActor } from '../auth/actor';
 import { runCommand, type CommandDeps } from '../commands/run-command';
 import { claimDueOutboxMessages, findOutboxMessageForUpdate, nextOutboxAttemptAt, updateOutboxMessage, type OutboxMessage } from '../isa95/outbox.repo';
 import { retryDelayMs } from './backoff';
+import { PollingLoop } from './polling-loop';
 
 const actor = systemActor('outbox');
 // A configuration a person can fix (connector missing, disabled, secrets unreadable) is worth
@@ -38,40 +39,40 @@ type Outcome = { kind: 'delivered'; output: Record<string, unknown>; status: num
  * at (and re-queue). Wakes when a message is enqueued or re-queued on this node.
  */
 export class OutboxDispatcher {
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
-  private woken = false;
+  private readonly loop: PollingLoop;
   private unsubscribe?: () => void;
-  /** Claims run one at a time, so that drain() never races the loop. */
-  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: OutboxDispatcherDeps,
     private readonly options: OutboxDispatcherOptions,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({
+      name: 'outbox delivery round',
+      logger: deps.logger,
+      intervalMs: options.intervalMs,
+      minSleepMs: 25,
+      now: () => deps.clock.now(),
+      round: () => this.claimAndDeliver(),
+      nextDueAt: () => nextOutboxAttemptAt(deps.db),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.deps.bus.subscribe((event) => {
+    this.unsubscribe ??= this.deps.bus.subscribe((event) => {
       if (event.type === 'outboxMessage.enqueued' || event.type === 'outboxMessage.requeued') this.wake();
     });
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops after the message in hand. */
   async stop(): Promise<void> {
-    this.running = false;
     this.unsubscribe?.();
-    this.wake();
-    await this.loop;
-    await this.turn.catch(() => undefined);
+    this.unsubscribe = undefined;
+    await this.loop.stop();
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Delivers every message due now, round after round, then resolves with how many were tried. */
@@ -87,26 +88,7 @@ export class OutboxDispatcher {
 
   /** Claims one batch of due messages and delivers them one by one; returns how many. */
   deliverDue(): Promise<number> {
-    const next = this.turn.then(
-      () => this.claimAndDeliver(),
-      () => this.claimAndDeliver(),
-    );
-    this.turn = next.catch(() => 0);
-    return next;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let tried = 0;
-      try {
-        tried = await this.deliverDue();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'outbox delivery round failed; retrying');
-      }
-      if (!this.running) break;
-      if (tried > 0) continue;
-      await this.sleep();
-    }
+    return this.loop.runRound();
   }
 
   private async claimAndDeliver(): Promise<number> {
@@ -166,30 +148,5 @@ export class OutboxDispatcher {
         payload: { id: current.id, kind: current.kind, orderId: current.orderId, error: outcome.error },
       });
     });
-  }
-
-  private async sleep(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
-    }
-    let delay = this.options.intervalMs;
-    try {
-      const next = await nextOutboxAttemptAt(this.deps.db);
-      // A floor keeps a due message that another node holds from turning this loop into a spin.
-      if (next) delay = Math.max(25, Math.min(delay, next.getTime() - this.deps.clock.now().getTime()));
-    } catch {
-      // the database is away: sleep the interval and try again
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delay);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-    this.wakeUp = undefined;
-    this.woken = false;
   }
 }
