@@ -57,6 +57,8 @@ const environmentSchema = z.object({
   GEMBA_RETENTION_INTERVAL_MINUTES: positiveInt(60),
   GEMBA_OPCUA_PKI_DIR: z.string().min(1).optional(),
   GEMBA_OPCUA_TRUST_UNKNOWN_SERVERS: booleanFlag.default(false),
+  GEMBA_EQUIPMENT_MONITOR: booleanFlag.default(true),
+  GEMBA_EQUIPMENT_REFRESH_MS: positiveInt(30_000),
   GEMBA_SECRET_KEY: z.string().refine(isSecretKey, 'must be 32 random bytes in base64 (openssl rand -base64 32)').optional(),
   GEMBA_SECRET_KEY_PREVIOUS: z
     .string()
@@ -89,6 +91,8 @@ export type Config = Readonly<{
   retention: Readonly<{ days?: number; policy: 'keep-history' | 'archive'; batchSize: number; intervalMs: number }>;
   /** OPC UA client certificates (own/, trusted/, rejected/), and whether unknown server certificates are accepted. */
   opcua: Readonly<{ pkiDir: string; trustUnknownServerCertificates: boolean }>;
+  /** The equipment monitor of this node (server/equipment), and how often it re-reads the registry. */
+  equipment: Readonly<{ monitorEnabled: boolean; refreshMs: number }>;
   /** The key that encrypts connector secrets at rest; without one, a development key file is used. */
   secrets: Readonly<{ key?: string; previousKeys: readonly string[]; keyFile: string }>;
 }>;
@@ -167,6 +171,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       // Development and the local simulator only: in production, trust server certificates explicitly.
       trustUnknownServerCertificates: e.GEMBA_OPCUA_TRUST_UNKNOWN_SERVERS,
     },
+    equipment: { monitorEnabled: e.GEMBA_EQUIPMENT_MONITOR, refreshMs: e.GEMBA_EQUIPMENT_REFRESH_MS },
     secrets: {
       key: e.GEMBA_SECRET_KEY?.trim(),
       previousKeys: (e.GEMBA_SECRET_KEY_PREVIOUS ?? '')

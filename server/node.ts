@@ -17,6 +17,8 @@ import type { Logger } from './lib/logger';
 import { findConnectorByName } from './repos/connectors.repo';
 import { EngineRuntime } from './runtime/engine-runtime';
 import { createOpcuaConnector } from './platform/opcua-connector';
+import { createEquipmentMonitor } from './equipment/equipment-monitor';
+import { createEquipmentWriteAudit } from './equipment/write-audit';
 import { platformOperations } from './platform/operations';
 
 /** A server node's parts, built the same way by main.ts and by the tests. */
@@ -37,7 +39,9 @@ export function createNode(config: Config, logger: Logger, database: Database = 
   const clock = createClock({ controlled: config.clockControlled });
   const bus = new EventBus(logger);
   const engine = new EngineRuntime({ workers: config.engine.workers, runTimeoutMs: config.engine.runTimeoutMs });
-  const opcua = createOpcuaConnector({ pkiDir: config.opcua.pkiDir, trustUnknownServerCertificates: config.opcua.trustUnknownServerCertificates, logger });
+  // Writes are signed and audited (E04); the audit reads the deps filled in below, when a write happens.
+  const writeAudit = createEquipmentWriteAudit(() => deps);
+  const opcua = createOpcuaConnector({ pkiDir: config.opcua.pkiDir, trustUnknownServerCertificates: config.opcua.trustUnknownServerCertificates, logger, writeAudit });
   const invoker = createConnectorInvoker({
     findConnector: (name) => findConnectorByName(database.knex, name),
     secretBox: () => connectorSecretBox(config, logger),
@@ -79,10 +83,16 @@ export function createNode(config: Config, logger: Logger, database: Database = 
   // Timer start events of released versions: their schedules follow releases (jobs the poller fires).
   const timerStarts = new TimerStartScheduler(deps, 60_000);
   timerStartsRef.current = timerStarts;
+  // Equipment state, samples and messages from every monitored opcua connector, on the connectors' own sessions.
+  const equipmentMonitor = createEquipmentMonitor(
+    { ...deps, secretBox: () => connectorSecretBox(config, logger) },
+    { refreshMs: config.equipment.refreshMs, gatewayFor: (name, connectorConfig) => opcua.gateway(name, connectorConfig) },
+  );
   return {
     deps,
     database,
     start() {
+      if (config.equipment.monitorEnabled) equipmentMonitor.start();
       if (!config.jobs.enabled) return;
       timerStarts.start();
       poller.start();
@@ -92,6 +102,7 @@ export function createNode(config: Config, logger: Logger, database: Database = 
       await outbox.stop();
       await timerStarts.stop();
       await poller.stop();
+      await equipmentMonitor.stop();
       await opcua.close();
       await engine.close();
       await database.close();

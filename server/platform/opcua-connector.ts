@@ -15,6 +15,34 @@ import type { Logger } from '../lib/logger';
 
 type GatewayFactory = (options: OpcUaGatewayOptions) => EquipmentGateway;
 
+/** Who signs for a write (E04), with context for its audit entry. */
+export type WriteSigner = { signer: string; signerType: 'user' | 'service' | 'system'; printedName: string | null; context?: Record<string, unknown> };
+
+/** One verified (or not verified) write, as the audit trail records it. */
+export type AuditedWrite = {
+  connector: string;
+  operation: string;
+  jobId: string;
+  nodeId: string;
+  limits: { min?: number; max?: number };
+  oldValue: unknown;
+  oldStatusCode: string;
+  newValue: unknown;
+  readBack: unknown;
+  readBackStatusCode: string;
+  verified: boolean;
+  writtenAt: Date;
+  signer: WriteSigner;
+};
+
+/** The audit of writes (server/equipment/write-audit.ts); both calls touch only the database. */
+export interface EquipmentWriteAudit {
+  /** Who authorised the write of this job. */
+  signerFor(jobId: string): Promise<WriteSigner>;
+  /** Records the write; when it fails, the job is retried (the same value is written again and audited). */
+  record(write: AuditedWrite): Promise<void>;
+}
+
 export type OpcuaConnectorOptions = {
   /** The client's certificate stores (own/, trusted/, rejected/). */
   pkiDir: string;
@@ -23,6 +51,8 @@ export type OpcuaConnectorOptions = {
   trustUnknownServerCertificates?: boolean;
   /** Creates the gateway of one connector; default node-opcua's, loaded on first use. */
   createGateway?: GatewayFactory;
+  /** Signs and audits writes (E04); without it, a write operation is refused as a configuration fault. */
+  writeAudit?: EquipmentWriteAudit;
 };
 
 /** A value the job system can store as a variable: dates as ISO text, 64-bit integers as numbers. */
@@ -39,7 +69,11 @@ function toVariable(value: unknown): unknown {
  * Creates the OPC UA connector port: one gateway (session) per connector, opened on first call and
  * replaced when the connector's endpoint configuration changes.
  */
-export function createOpcuaConnector(options: OpcuaConnectorOptions): ConnectorPort<OpcuaConnectorConfig> & { close(): Promise<void> } {
+export function createOpcuaConnector(options: OpcuaConnectorOptions): ConnectorPort<OpcuaConnectorConfig> & {
+  /** The connector's gateway (its one session), for the equipment monitor; config with secrets revealed. */
+  gateway(name: string, config: OpcuaConnectorConfig): Promise<EquipmentGateway>;
+  close(): Promise<void>;
+} {
   const gateways = new Map<string, { key: string; gateway: EquipmentGateway }>();
   const factory: GatewayFactory =
     options.createGateway ??
@@ -81,8 +115,30 @@ export function createOpcuaConnector(options: OpcuaConnectorOptions): ConnectorP
             Object.entries(op.outputMapping ?? {}).map(([variable, ref]) => [variable, toVariable(typeof ref === 'number' ? result.outputs[ref] : result.outputsByName[ref])]),
           );
         } else {
+          if (!options.writeAudit) throw new ConnectorFailedError('configuration', `${name}.${operation}: writes need an audit trail, and this node has none`, name, operation);
           const value = renderJson(op.value as JsonValue, variables);
-          const written = await gateway.write(name, op.nodeId, value, op.limits ?? {}, { jobId: idempotencyKey });
+          // Looked up before the write (database only): the signer goes to the equipment request and the audit entry.
+          const signer = await options.writeAudit.signerFor(idempotencyKey);
+          const written = await gateway.write(name, op.nodeId, value, op.limits ?? {}, { jobId: idempotencyKey, signer: signer.signer });
+          try {
+            await options.writeAudit.record({
+              connector: name,
+              operation,
+              jobId: idempotencyKey,
+              nodeId: op.nodeId,
+              limits: op.limits ?? {},
+              oldValue: toVariable(written.oldValue.value),
+              oldStatusCode: written.oldValue.statusCode,
+              newValue: toVariable(written.newValue),
+              readBack: toVariable(written.readBack.value),
+              readBackStatusCode: written.readBack.statusCode,
+              verified: written.verified,
+              writtenAt: new Date(written.writtenAt.getTime()),
+              signer,
+            });
+          } catch (error) {
+            throw new ConnectorRetryableError('network', `${name}.${operation}: written, but the audit entry was not recorded (${error instanceof Error ? error.message : String(error)}); the write is repeated`, name, operation, { cause: error });
+          }
           if (!written.verified) throw new ConnectorFailedError('response', `${name}.${operation}: the value read back (${String(written.readBack.value)}) is not the value written`, name, operation);
           output = { [operation]: toVariable(written.newValue), oldValue: toVariable(written.oldValue.value), readBack: toVariable(written.readBack.value) };
         }
@@ -97,6 +153,7 @@ export function createOpcuaConnector(options: OpcuaConnectorOptions): ConnectorP
         throw new ConnectorFailedError('response', `${name}.${operation}: ${error instanceof Error ? error.message : String(error)}`, name, operation, { cause: error });
       }
     },
+    gateway: gatewayFor,
     async close() {
       const all = [...gateways.values()];
       gateways.clear();

@@ -81,6 +81,9 @@ const TABLE: Record<string, Expectation> = {
   'gauges.list': { roles: 'all', apiKey: false },
   'gauges.put': { roles: ['process_owner', 'quality'], apiKey: false },
   'equipment.profile': { roles: ['process_owner', 'quality'], apiKey: false },
+  'equipment.list': { roles: 'all', apiKey: false },
+  'equipment.read': { roles: 'all', apiKey: false },
+  'equipment.monitoring': { roles: ['process_owner', 'quality'], apiKey: false },
   'notifications.list': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
 };
 

@@ -2,6 +2,7 @@ import type { RouteDef } from '../route';
 import { auditRoutes } from './audit.routes';
 import { adminRoutes } from './admin.routes';
 import { connectorRoutes } from './connectors.routes';
+import { equipmentRoutes } from './equipment.routes';
 import { incidentRoutes } from './incidents.routes';
 import { instanceRoutes } from './instances.routes';
 import { isa95Routes } from './isa95.routes';
@@ -18,5 +19,5 @@ import { userRoutes } from './users.routes';
 
 /** Every route of /api/v1. The OpenAPI document and the role × route test read this list. */
 export function apiRoutes(): RouteDef[] {
-  return [...authRoutes, ...userRoutes, ...servicePrincipalRoutes, ...auditRoutes, ...processVersionRoutes, ...connectorRoutes, ...instanceRoutes, ...taskRoutes, ...incidentRoutes, ...adminRoutes, ...isa95Routes, ...traceRoutes, ...recordRoutes, ...kpiRoutes, ...platformRoutes, ...migrationRoutes];
+  return [...authRoutes, ...userRoutes, ...servicePrincipalRoutes, ...auditRoutes, ...processVersionRoutes, ...connectorRoutes, ...instanceRoutes, ...taskRoutes, ...incidentRoutes, ...adminRoutes, ...isa95Routes, ...traceRoutes, ...recordRoutes, ...kpiRoutes, ...platformRoutes, ...migrationRoutes, ...equipmentRoutes];
 }
