@@ -10,6 +10,9 @@ import { startQmsSimulator, type QmsSimulator } from '../../server/adapters/simu
 import { deployReleased } from '../support/deploy';
 import { buildServicePrincipal, loginAs, signedInUser } from '../support/factories';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { startEquipmentSampler, type EquipmentSampler } from '../../server/kpis/equipment-sampler';
+import type { createOpcUaGateway as CreateOpcUaGateway, OpcUaGateway } from '../../server/adapters/opcua/opcua-gateway';
+import type { cellNodeId as CellNodeId } from '../../server/adapters/simulators/opcua-cell';
 
 // A plant for the scenarios of the standard process library: the application with the platform
 // operations, the simulated ERP and QMS, optionally the OPC UA cell, the connectors to them, a gauge
@@ -36,6 +39,9 @@ const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString(
 
 export class Plant {
   versions = new Map<string, { id: string; key: string; version: number; sha256: string }>();
+  /** Stores the cell's PackML states and counters as equipment samples (OEE), when started with `sampleCell`. */
+  sampler: EquipmentSampler | null = null;
+  private gateway: OpcUaGateway | null = null;
 
   private constructor(
     readonly app: TestApp,
@@ -46,8 +52,8 @@ export class Plant {
   ) {}
 
   /** Starts the plant; `cell` is the OPC UA simulator when the processes that run need equipment. */
-  static async start(options: { processes?: readonly StandardProcessKey[]; cell?: Cell } = {}): Promise<Plant> {
-    const app = await startTestApp();
+  static async start(options: { processes?: readonly StandardProcessKey[]; cell?: Cell; sampleCell?: string; env?: Record<string, string> } = {}): Promise<Plant> {
+    const app = await startTestApp(options.env);
     const erp = await startErpSimulator();
     const qms = await startQmsSimulator();
     const user = (roles: Role[], printedName: string) => signedInUser(app, roles, { printedName });
@@ -75,6 +81,7 @@ export class Plant {
       await registerGauge(ctx, 'G-0007', { description: 'Caliper, calibration expired', location: 'Cell 1', status: 'active', calibratedOn: day(-400), calibrationDue: day(-35), certificate: 'CAL-0007', reason: 'scenario plant' });
     });
     for (const key of options.processes ?? STANDARD_PROCESS_KEYS) await plant.release(key);
+    if (options.cell && options.sampleCell) await plant.startSampling(options.cell, options.sampleCell);
     return plant;
   }
 
@@ -86,7 +93,25 @@ export class Plant {
     return released;
   }
 
+  /** Samples the cell's PackML state and counters as equipment `equipmentId` (what the OPC UA monitor stores for OEE). */
+  private async startSampling(cell: Cell, equipmentId: string): Promise<void> {
+    // Loaded here, not at the top: node-opcua is ESM-only and only the scenario files that start
+    // the cell map it (jest.mock), so the other scenarios must never load it.
+    const { createOpcUaGateway } = require('../../server/adapters/opcua/opcua-gateway') as { createOpcUaGateway: typeof CreateOpcUaGateway };
+    const { cellNodeId } = require('../../server/adapters/simulators/opcua-cell') as { cellNodeId: typeof CellNodeId };
+    const gateway = createOpcUaGateway({ endpoints: [{ id: equipmentId, url: cell.endpointUrl, requestTimeoutMs: 3_000, connectTimeoutMs: 5_000 }], pkiDir: this.app.deps.config.opcua.pkiDir, trustUnknownServerCertificates: true });
+    this.gateway = gateway;
+    this.sampler = await startEquipmentSampler(
+      this.app.deps,
+      gateway,
+      [{ equipmentId, endpoint: equipmentId, stateNodeId: cellNodeId('stateCurrent'), processedNodeId: cellNodeId('prodProcessedCount'), defectiveNodeId: cellNodeId('prodDefectiveCount') }],
+      { samplingMs: 20, flushMs: 60_000 },
+    );
+  }
+
   async close(): Promise<void> {
+    await this.sampler?.stop();
+    await this.gateway?.close();
     await this.app.close();
     await this.erp.close();
     await this.qms.close();
@@ -176,6 +201,20 @@ export class Plant {
     const tasks = await this.app.deps.db('user_tasks').where({ instance_id: id }).whereIn('status', ['open', 'awaiting_verification']).select('activity_id', 'status');
     const jobs = await this.app.deps.db('jobs').where({ instance_id: id }).whereIn('status', ['pending', 'running']).select('activity_id', 'kind', 'due_at', 'status');
     throw new Error(`instance ${id} did not end: ${instance.status}; tasks ${JSON.stringify(tasks)}; jobs ${JSON.stringify(jobs)}; last ${JSON.stringify(instance.history.map((h: any) => [h.activityId, h.startedAt?.slice(5, 23), h.outcome]))}`);
+  }
+
+  /**
+   * Waits until the probe gives a value, settling jobs in between: a job may be in flight on the
+   * app's own poller, which drainJobs does not wait for.
+   */
+  async until<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string): Promise<T> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      await this.settle();
+      const value = await probe();
+      if (value !== null && value !== undefined && value !== false) return value;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`gave up waiting for ${what}`);
   }
 
   /** Waits for the cell's current job to reach a status (the simulator runs in real time). */
