@@ -35,6 +35,8 @@ export type KillScenarioOptions = {
   startRate: number;
   /** Share of connector calls that fail (half before, half after the side effect). */
   failureRate: number;
+  /** Upper bound of the connector's random answer time: the longer a call, the likelier a lease runs out during it. */
+  connectorLatencyMs?: number;
   /** The whole run gives up after this long (the counts then show what was lost). */
   timeoutMs: number;
   seed: number;
@@ -55,7 +57,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runKillScenario(options: KillScenarioOptions): Promise<KillReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
-  const simulator = new SideEffectServer({ failureRate: options.failureRate, seed: options.seed + 1 });
+  const simulator = new SideEffectServer({ failureRate: options.failureRate, seed: options.seed + 1, latencyMs: options.connectorLatencyMs });
   const simulatorUrl = await simulator.start();
   const cluster = await LocalCluster.create({
     nodes: options.nodes,

@@ -28,7 +28,8 @@ export class SideEffectServer {
   private server?: http.Server;
   private readonly random: () => number;
 
-  constructor(private readonly options: { failureRate: number; seed: number }) {
+  /** `latencyMs`: each answer comes after a random delay up to this long, as a real ERP's would. */
+  constructor(private readonly options: { failureRate: number; seed: number; latencyMs?: number }) {
     this.random = seededRandom(options.seed);
   }
 
@@ -78,7 +79,12 @@ export class SideEffectServer {
   }
 
   private reply(response: http.ServerResponse, status: number, body: unknown): void {
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(body));
+    const send = () => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    const delay = this.options.latencyMs ? Math.floor(this.random() * this.options.latencyMs) : 0;
+    if (delay > 0) setTimeout(send, delay);
+    else send();
   }
 }
