@@ -1,9 +1,12 @@
 import { systemActor } from '../server/auth/actor';
 import { createConnector, connectorSecretBox, parseConfig } from '../server/commands/manage-connectors';
 import { runCommand } from '../server/commands/run-command';
+import { configureMonitoring } from '../server/equipment/configure-monitoring';
+import { findMonitoring } from '../server/equipment/equipment.repo';
+import { monitoringConfigSchema } from '../server/equipment/monitoring-config';
 import type { SeedDeps } from '../server/db/seed';
 import { registerEquipmentProfile } from '../server/kpis/equipment-profile';
-import { demoConnectors } from '../server/platform/demo-connectors';
+import { DEMO_CELL_ID, demoCellMonitoring, demoConnectors } from '../server/platform/demo-connectors';
 import { registerGauge, utcDate } from '../server/platform/gauges';
 import { findConnectorByName } from '../server/repos/connectors.repo';
 import { findEquipmentProfile } from '../server/repos/equipment-samples.repo';
@@ -12,9 +15,10 @@ import { findGauge } from '../server/repos/gauges.repo';
 const DAY = 86_400_000;
 
 /**
- * The demo plant around the standard processes: the `erp`, `qms` and `opcua` connectors at the
- * simulators' default ports, a small gauge register (one gauge expired on purpose), and the cell's
- * ideal cycle time for OEE. Existing entries are left alone.
+ * The demo plant around the standard processes: the `erp`, `qms` and `cell-1` (OPC UA) connectors
+ * at the simulators' default ports, the equipment monitor on cell-1 (its state and counter samples
+ * are what OEE is computed from), a small gauge register (one gauge expired on purpose), and the
+ * cell's ideal cycle time for OEE. Existing entries are left alone.
  */
 export async function seed(deps: SeedDeps): Promise<void> {
   const actor = systemActor('seed');
@@ -38,7 +42,11 @@ export async function seed(deps: SeedDeps): Promise<void> {
       registerGauge(ctx, gauge.id, { description: gauge.description, location: gauge.location, status: 'active', calibratedOn: gauge.calibratedOn, calibrationDue: gauge.calibrationDue, certificate: `CAL-${gauge.id}`, reason: 'demo data' }),
     );
   }
-  if (!(await findEquipmentProfile(deps.db, 'cell-1'))) {
-    await runCommand(deps, actor, {}, (ctx) => registerEquipmentProfile(ctx, { equipmentId: 'cell-1', name: 'Packaging cell 1 (simulator)', idealCycleMs: 1000, reason: 'demo data' }));
+  if (!(await findMonitoring(deps.db, DEMO_CELL_ID))) {
+    const monitoring = monitoringConfigSchema.parse(demoCellMonitoring());
+    await runCommand(deps, actor, {}, (ctx) => configureMonitoring(ctx, DEMO_CELL_ID, monitoring, 'demo data: state and counters of the cell simulator for OEE'));
+  }
+  if (!(await findEquipmentProfile(deps.db, DEMO_CELL_ID))) {
+    await runCommand(deps, actor, {}, (ctx) => registerEquipmentProfile(ctx, { equipmentId: DEMO_CELL_ID, name: 'Packaging cell 1 (simulator)', idealCycleMs: 1000, reason: 'demo data' }));
   }
 }

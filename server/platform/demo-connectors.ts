@@ -1,5 +1,7 @@
 // The connectors the standard process library calls (processes/connectors.json), configured for
-// the simulators of server/adapters/simulators: `erp` and `qms` over HTTP, `opcua` for the cell.
+// the simulators of server/adapters/simulators: `erp` and `qms` over HTTP, `cell-1` for the OPC UA
+// cell. An opcua connector's name is its equipment id (monitoring, OEE), so the cell connector is
+// named after the equipment the processes pass as `equipmentId`.
 
 /** A connector to register: name, kind, description and its configuration (parsed by the registry). */
 export type ConnectorDefinition = { name: string; kind: 'http' | 'opcua'; description: string; config: Record<string, unknown> };
@@ -77,10 +79,13 @@ export function qmsConnector(baseUrl: string): ConnectorDefinition {
   };
 }
 
+/** The equipment id of the demo cell: the name of its opcua connector and the processes' `gemba:connector`. */
+export const DEMO_CELL_ID = 'cell-1';
+
 /** The cell's OPC UA operations (PackML state, job order, result transfer). */
 export function opcuaCellConnector(endpointUrl: string): ConnectorDefinition {
   return {
-    name: 'opcua',
+    name: DEMO_CELL_ID,
     kind: 'opcua',
     description: 'Packaging cell over OPC UA (demo: the cell simulator, npm run simulator)',
     config: {
@@ -111,4 +116,22 @@ export function opcuaCellConnector(endpointUrl: string): ConnectorDefinition {
 /** The demo connectors at the simulators' default ports (4101, 4102, 4840). */
 export function demoConnectors(urls: { erp?: string; qms?: string; cell?: string } = {}): ConnectorDefinition[] {
   return [erpConnector(urls.erp ?? 'http://127.0.0.1:4101'), qmsConnector(urls.qms ?? 'http://127.0.0.1:4102'), opcuaCellConnector(urls.cell ?? 'opc.tcp://127.0.0.1:4840')];
+}
+
+/**
+ * What the equipment monitor watches on the demo cell (body of PUT /equipment/cell-1/monitoring
+ * without the reason): PackML state and counters for OEE, temperature and setpoint for the
+ * operator's view. State changes to Held/Aborted send EquipmentAlarm (the monitor's default).
+ */
+export function demoCellMonitoring(samplingMs = 250): { nodes: Record<'state' | 'processed' | 'defective' | 'temperature' | 'setpoint', string>; samplingMs: number } {
+  return {
+    nodes: {
+      state: cell('Cell.StateCurrent'),
+      processed: cell('Cell.ProdProcessedCount'),
+      defective: cell('Cell.ProdDefectiveCount'),
+      temperature: cell('Cell.Temperature'),
+      setpoint: cell('Cell.Setpoint'),
+    },
+    samplingMs,
+  };
 }

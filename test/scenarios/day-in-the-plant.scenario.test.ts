@@ -15,8 +15,8 @@ import { Plant, type Signed } from './plant';
 // operation-execution through the controlled path. WO-2002, started before the change, finishes on
 // version 1; WO-2003, released after it, runs on version 2. Then the lot of WO-2001 traces in
 // both directions, its record exports as JSON and as a PDF with the signatures in its text, and
-// the KPIs show the day: first pass yield from the inspections and OEE of the cell from its
-// sampled PackML states and counters.
+// the KPIs show the day: first pass yield from the inspections and OEE of the cell from the PackML
+// states and counters its equipment monitor (PUT /equipment/cell-1/monitoring) recorded.
 
 const MINUTE = 60_000;
 const dayStart = new Date();
@@ -50,7 +50,7 @@ describe('Feature: a day in the plant', () => {
   beforeAll(async () => {
     quietOpcUaLogs();
     cell = await startCellSimulator({ port: 0, cycleTimeMs: 15, transitionMs: 10, defectEvery: 10 });
-    plant = await Plant.start({ cell, sampleCell: 'cell-1' });
+    plant = await Plant.start({ cell, monitorCell: true });
     v1 = plant.versions.get('operation-execution')!;
     for (const id of ['FG-7001', 'RM-1001']) {
       expect((await plant.app.http.put(`/api/v1/isa95/material-definitions/${id}`).set(plant.users.owner.auth).send({ unit: id === 'RM-1001' ? 'KG' : 'EA' })).status).toBe(201);
@@ -71,6 +71,7 @@ describe('Feature: a day in the plant', () => {
     execution.set(orderId, ended.variables.executionInstanceId);
     return plant.instance(ended.variables.executionInstanceId);
   };
+  const confirmed = (orderId: string) => plant.erp.confirmations().some((c) => c.orderId === orderId);
   const lineClearance = (orderId: string) =>
     plant.complete(plant.users.operator, 'LineClearance', { previousMaterialRemoved: true, lineClean: true, setupVerified: true, clearanceNotes: '' }, { instanceId: execution.get(orderId), verifier: plant.users.operator2 });
   /** Scan, run the job on the cell, measure (performed + verified) and complete the operation. */
@@ -86,7 +87,10 @@ describe('Feature: a day in the plant', () => {
     cell.forceState('Idle');
   };
   const inspect = async (orderId: string, as: Signed, defectsFound: number, measuredMax: number) => {
-    const inspectionInstanceId = await plant.until(async () => (await plant.instance(execution.get(orderId)!)).variables.inspectionInstanceId as string | undefined, `the inspection of ${orderId}`);
+    // The final inspection is a call activity: the execution waits for its decision (W18).
+    const inspectionInstanceId = await plant.childOf(execution.get(orderId)!, 'inspection');
+    expect((await plant.instance(execution.get(orderId)!)).status).toBe('running');
+    expect(confirmed(orderId)).toBe(false);
     // the sample size is computed (gemba.aqlSampleSize) before the task is offered
     await plant.task(as, 'InspectSample', inspectionInstanceId);
     const { variables } = await plant.instance(inspectionInstanceId);
@@ -131,7 +135,7 @@ describe('Feature: a day in the plant', () => {
         await plant.task(plant.users.quality, 'DetermineFai', release.get(orderId));
         const { key, variables } = await plant.instance(release.get(orderId)!);
         expect(key).toBe('work-order-release');
-        expect(variables).toMatchObject({ orderId, materialAvailable: true, equipmentState: 'Idle', lotBlocked: false, documentsCurrent: true, executionVersionSha256: v1.sha256 });
+        expect(variables).toMatchObject({ orderId, materialAvailable: true, equipmentState: 'Idle', lotBlocked: false, documentsCurrent: true, checkedVersion: 1, checkedVersionSha256: v1.sha256 });
       }
     });
 
@@ -155,6 +159,12 @@ describe('Feature: a day in the plant', () => {
       expect(plant.qms.nonconformances().map((nc) => [nc.ncNumber, nc.lot])).toEqual([[ncNumber, 'LOT-WO-2001']]);
       const holds = await plant.app.http.get('/api/v1/lots/LOT-WO-2001/holds').set(plant.users.operator.auth);
       expect(holds.body.onHold).toBe(true);
+      // W18: the execution took the rejection back and ended without confirming the lot to the ERP.
+      const exec = await plant.ended(execution.get('WO-2001')!);
+      expect(exec).toMatchObject({ status: 'completed', variables: { inspectionDecision: 'rejected', inspectionNcNumber: ncNumber } });
+      expect(exec.history.map((h) => h.activityId)).toEqual(expect.arrayContaining(['FinalInspection', 'EndRejected']));
+      expect(exec.history.map((h) => h.activityId)).not.toContain('ConfirmToErp');
+      expect(confirmed('WO-2001')).toBe(false);
     });
 
     it('And WO-2002 is released and started on version 1 while the nonconformance is worked', async () => {
@@ -221,19 +231,31 @@ describe('Feature: a day in the plant', () => {
       expect((await plant.instance(instanceId)).variables).toMatchObject({ linkedVersionStatus: 'released', linkedVersionKey: 'operation-execution', linkedVersionNumber: 2, linkedVersionSha256: v2.sha256 });
     });
 
-    it('Then WO-2003, released now, runs on version 2, while WO-2002 finishes on version 1', async () => {
+    it('Then WO-2003, released now, runs on version 2, and its release records the hash of version 2, not the one its gate checked', async () => {
       const exec3 = await releaseOrder('WO-2003');
       expect(exec3.versionId).toBe(v2.id);
-      // (workInstructionsSha256 is still the hash the release's gate checked before version 2: see the report.)
+      const released3 = await plant.instance(release.get('WO-2003')!);
+      expect(released3.variables).toMatchObject({ checkedVersionSha256: v1.sha256, executionVersionId: v2.id, executionVersionSha256: v2.sha256 });
+      expect(v2.sha256).not.toBe(v1.sha256);
+      const released1 = await plant.instance(release.get('WO-2001')!);
+      expect(released1.variables).toMatchObject({ executionVersionId: v1.id, executionVersionSha256: v1.sha256 });
+    });
+
+    it('And WO-2002 finishes on version 1, confirmed to the ERP only after its inspection accepted the lot', async () => {
       await lineClearance('WO-2003');
-      await plant.task(plant.users.operator, 'ScanComponent', exec3.id);
+      await plant.task(plant.users.operator, 'ScanComponent', execution.get('WO-2003'));
 
       await runOperation('WO-2002', 4.05);
       const inspectionId = await inspect('WO-2002', plant.users.inspector, 0, 4.1);
+      expect(confirmed('WO-2002')).toBe(false);
       await plant.complete(plant.users.inspector, 'AcceptLot', { acceptanceConfirmed: true, acceptanceNote: '' }, { instanceId: inspectionId });
       const exec2 = await plant.ended(execution.get('WO-2002')!);
-      expect(exec2).toMatchObject({ status: 'completed', versionId: v1.id });
-      expect(plant.erp.confirmations().map((c) => c.orderId)).toEqual(expect.arrayContaining(['WO-2002']));
+      expect(exec2).toMatchObject({ status: 'completed', versionId: v1.id, variables: { inspectionDecision: 'accepted', lotOnHold: false } });
+      const steps = exec2.history.map((h) => h.activityId);
+      expect(steps.indexOf('FinalInspection')).toBeLessThan(steps.indexOf('CheckHold'));
+      expect(steps.indexOf('CheckHold')).toBeLessThan(steps.indexOf('ConfirmToErp'));
+      expect(plant.erp.confirmations().filter((c) => c.orderId === 'WO-2002')).toHaveLength(1);
+      expect(confirmed('WO-2001')).toBe(false);
     });
   });
 
@@ -277,8 +299,13 @@ describe('Feature: a day in the plant', () => {
       }
     });
 
-    it('And the KPIs show the day: first pass yield from the two inspections, OEE of the cell from its sampled states and counters', async () => {
-      await plant.sampler!.flush();
+    it('And the KPIs show the day: first pass yield from the two inspections, OEE of the cell from the equipment monitor’s samples', async () => {
+      // The monitor records each change in its own transaction: wait until it has seen both jobs' counts.
+      await plant.until(async () => (await plant.equipment()).counters?.processed === 40, 'the monitor seeing 40 units processed');
+      const samples = await plant.app.deps.db('equipment_samples').where({ equipment_id: 'cell-1' });
+      expect(samples.length).toBeGreaterThan(0);
+      // recorded by the monitor: every sample has its observation claimed in equipment_observations
+      expect((await plant.app.deps.db('equipment_observations').where({ equipment_id: 'cell-1' })).length).toBeGreaterThan(0);
       const to = plant.app.deps.clock.now().toISOString();
       const kpis = await plant.app.http.get(`/api/v1/kpis?from=${dayStart.toISOString()}&to=${to}`).set(plant.users.supervisor.auth);
       expect(kpis.status).toBe(200);

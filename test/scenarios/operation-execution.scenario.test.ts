@@ -30,13 +30,13 @@ const dispatched = {
   usl: 4.2,
   measurementUnit: 'mm',
   firstArticle: 'none',
-  workInstructionsSha256: 'set-by-the-release',
 };
 
 describe('Feature: operation execution through the API, with the OPC UA cell', () => {
   let plant: Plant;
   let cell: CellSimulator;
   let instanceId: string;
+  let inspectionInstanceId: string;
   beforeAll(async () => {
     quietOpcUaLogs();
     cell = await startCellSimulator({ port: 0, cycleTimeMs: 15, transitionMs: 10, defectEvery: 10 });
@@ -110,29 +110,42 @@ describe('Feature: operation execution through the API, with the OPC UA cell', (
       expect(mrb).toMatchObject({ key: 'deviation-capa', businessKey: instance.variables.ncNumber, variables: { recordType: 'nonconformance', lot: 'LOT-WO-1001' } });
     });
 
-    it('When the operator completes the operation, Then production is a genealogy event and the held lot is not confirmed to the ERP (W18)', async () => {
+    it('When the operator completes the operation, Then production is a genealogy event and the execution waits for the final inspection, confirming nothing (W18)', async () => {
       const complete = await plant.task(plant.users.operator, 'CompleteOperation', instanceId);
       expect(complete.signature).toMatchObject({ meaning: 'performed' });
       await plant.complete(plant.users.operator, 'CompleteOperation', { producedQuantity: 18, scrapQuantity: 2, scrapReason: 'setup', handoverNotes: '' }, { instanceId });
-      await plant.task(plant.users.supervisor, 'ResolveHold', instanceId);
+      inspectionInstanceId = await plant.childOf(instanceId, 'inspection');
+      await plant.task(plant.users.inspector, 'InspectSample', inspectionInstanceId);
+      expect(await plant.instance(inspectionInstanceId)).toMatchObject({ businessKey: 'LOT-WO-1001', variables: { lot: 'LOT-WO-1001', lotSize: 18, inspectionType: 'final', samplingPlan: 'aql' } });
+      const waiting = await plant.instance(instanceId);
+      expect(waiting.status).toBe('running');
+      expect(waiting.history.map((h) => h.activityId)).not.toEqual(expect.arrayContaining(['CheckHold']));
+      expect(waiting.history.map((h) => h.activityId)).not.toContain('ConfirmToErp');
       expect(plant.erp.confirmations().filter((c) => c.orderId === 'WO-1001')).toEqual([]);
       const produced = await plant.app.deps.db('genealogy_events').where({ instance_id: instanceId, event_type: 'produce' });
       expect(produced).toEqual([expect.objectContaining({ material: 'FG-7001', lot: 'LOT-WO-1001', uom: 'EA', equipment_id: 'cell-1', performed_by: plant.users.operator.user.username })]);
       expect(Number(produced[0].quantity)).toBe(18);
     });
 
-    it('When the MRB reworks the lot and the inspector accepts it, Then the hold is released and the order confirmed to the ERP once', async () => {
-      const { ncInstanceId, inspectionInstanceId } = (await plant.instance(instanceId)).variables;
+    it('When the inspector accepts the lot while the nonconformance still holds it, Then the hold is checked only now and the lot is not confirmed (W18)', async () => {
+      await plant.complete(plant.users.inspector, 'InspectSample', { sampleInspected: 5, measuredMin: 3.9, measuredMax: 4.1, defectsFound: 0, gaugeId: 'G-1001', inspectionNotes: '' }, { instanceId: inspectionInstanceId });
+      await plant.complete(plant.users.inspector, 'AcceptLot', { acceptanceConfirmed: true, acceptanceNote: 'Sample conforms' }, { instanceId: inspectionInstanceId });
+      await plant.ended(inspectionInstanceId);
+      await plant.task(plant.users.supervisor, 'ResolveHold', instanceId);
+      const instance = await plant.instance(instanceId);
+      expect(instance.variables).toMatchObject({ inspectionDecision: 'accepted', lotOnHold: true });
+      expect(plant.erp.confirmations().filter((c) => c.orderId === 'WO-1001')).toEqual([]);
+    });
+
+    it('When the MRB reworks the lot and releases the hold, Then the supervisor\'s re-check confirms the order to the ERP once', async () => {
+      const { ncInstanceId } = (await plant.instance(instanceId)).variables;
       await plant.complete(plant.users.quality, 'Containment', { suspectScope: 'LOT-WO-1001 only', containmentActions: 'Quarantined', stopShip: true, customerNotification: 'not-required', quarantineLocation: 'Q1' }, { instanceId: ncInstanceId });
       await plant.complete(plant.users.quality, 'MrbDisposition', { disposition: 'rework', dispositionQuantity: 18, mrbMembers: 'QA, engineering', dispositionRationale: 'Re-seal restores conformity' }, { instanceId: ncInstanceId });
       await plant.complete(plant.users.operator, 'Rework', { reworkDescription: 'Re-sealed', reworkedQuantity: 18 }, { instanceId: ncInstanceId });
       await plant.complete(plant.users.inspector, 'Reinspect', { reinspectionResult: 'conforming', reinspectionNotes: 'All within limits' }, { instanceId: ncInstanceId });
       await plant.complete(plant.users.quality, 'DecideCapa', { capaRequired: 'no', capaRationale: 'Isolated setup error' }, { instanceId: ncInstanceId });
       await plant.ended(ncInstanceId);
-
-      await plant.complete(plant.users.inspector, 'InspectSample', { sampleInspected: 5, measuredMin: 3.9, measuredMax: 4.1, defectsFound: 0, gaugeId: 'G-1001', inspectionNotes: '' }, { instanceId: inspectionInstanceId });
-      await plant.complete(plant.users.inspector, 'AcceptLot', { acceptanceConfirmed: true, acceptanceNote: 'After rework' }, { instanceId: inspectionInstanceId });
-      await plant.ended(inspectionInstanceId);
+      expect(plant.erp.confirmations().filter((c) => c.orderId === 'WO-1001')).toEqual([]);
 
       await plant.complete(plant.users.supervisor, 'ResolveHold', { holdResolutionNote: 'Released by the MRB after rework' }, { instanceId });
       const ended = await plant.ended(instanceId);

@@ -2,7 +2,7 @@ import { systemActor } from '../../server/auth/actor';
 import { RULES_BY_ROLE } from '../../server/auth/abilities';
 import type { Role } from '../../server/auth/roles';
 import { runCommand } from '../../server/commands/run-command';
-import { erpConnector, opcuaCellConnector, qmsConnector, type ConnectorDefinition } from '../../server/platform/demo-connectors';
+import { DEMO_CELL_ID, demoCellMonitoring, erpConnector, opcuaCellConnector, qmsConnector, type ConnectorDefinition } from '../../server/platform/demo-connectors';
 import { registerGauge } from '../../server/platform/gauges';
 import { loadLibraryProcess, STANDARD_PROCESS_KEYS, type StandardProcessKey } from '../../server/platform/standard-library';
 import { startErpSimulator, type ErpSimulator } from '../../server/adapters/simulators/erp';
@@ -10,12 +10,10 @@ import { startQmsSimulator, type QmsSimulator } from '../../server/adapters/simu
 import { deployReleased } from '../support/deploy';
 import { buildServicePrincipal, loginAs, signedInUser } from '../support/factories';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startEquipmentSampler, type EquipmentSampler } from '../../server/kpis/equipment-sampler';
-import type { createOpcUaGateway as CreateOpcUaGateway, OpcUaGateway } from '../../server/adapters/opcua/opcua-gateway';
-import type { cellNodeId as CellNodeId } from '../../server/adapters/simulators/opcua-cell';
 
 // A plant for the scenarios of the standard process library: the application with the platform
-// operations, the simulated ERP and QMS, optionally the OPC UA cell, the connectors to them, a gauge
+// operations, the simulated ERP and QMS, optionally the OPC UA cell (connector `cell-1`, the
+// equipment id the processes pass; optionally under the equipment monitor), the connectors to them, a gauge
 // register, one user per role (two operators: performer and verifier), the ERP's API key, and the
 // six processes released through the controlled path. Everything is driven through the HTTP API.
 
@@ -39,9 +37,6 @@ const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString(
 
 export class Plant {
   versions = new Map<string, { id: string; key: string; version: number; sha256: string }>();
-  /** Stores the cell's PackML states and counters as equipment samples (OEE), when started with `sampleCell`. */
-  sampler: EquipmentSampler | null = null;
-  private gateway: OpcUaGateway | null = null;
 
   private constructor(
     readonly app: TestApp,
@@ -51,8 +46,11 @@ export class Plant {
     readonly erpApiKey: Record<string, string>,
   ) {}
 
-  /** Starts the plant; `cell` is the OPC UA simulator when the processes that run need equipment. */
-  static async start(options: { processes?: readonly StandardProcessKey[]; cell?: Cell; sampleCell?: string; env?: Record<string, string> } = {}): Promise<Plant> {
+  /**
+   * Starts the plant; `cell` is the OPC UA simulator when the processes that run need equipment;
+   * `monitorCell` puts it under the server's equipment monitor (its samples feed OEE).
+   */
+  static async start(options: { processes?: readonly StandardProcessKey[]; cell?: Cell; monitorCell?: boolean; env?: Record<string, string> } = {}): Promise<Plant> {
     const app = await startTestApp(options.env);
     const erp = await startErpSimulator();
     const qms = await startQmsSimulator();
@@ -81,7 +79,7 @@ export class Plant {
       await registerGauge(ctx, 'G-0007', { description: 'Caliper, calibration expired', location: 'Cell 1', status: 'active', calibratedOn: day(-400), calibrationDue: day(-35), certificate: 'CAL-0007', reason: 'scenario plant' });
     });
     for (const key of options.processes ?? STANDARD_PROCESS_KEYS) await plant.release(key);
-    if (options.cell && options.sampleCell) await plant.startSampling(options.cell, options.sampleCell);
+    if (options.cell && options.monitorCell) await plant.monitorCell();
     return plant;
   }
 
@@ -93,25 +91,31 @@ export class Plant {
     return released;
   }
 
-  /** Samples the cell's PackML state and counters as equipment `equipmentId` (what the OPC UA monitor stores for OEE). */
-  private async startSampling(cell: Cell, equipmentId: string): Promise<void> {
-    // Loaded here, not at the top: node-opcua is ESM-only and only the scenario files that start
-    // the cell map it (jest.mock), so the other scenarios must never load it.
-    const { createOpcUaGateway } = require('../../server/adapters/opcua/opcua-gateway') as { createOpcUaGateway: typeof CreateOpcUaGateway };
-    const { cellNodeId } = require('../../server/adapters/simulators/opcua-cell') as { cellNodeId: typeof CellNodeId };
-    const gateway = createOpcUaGateway({ endpoints: [{ id: equipmentId, url: cell.endpointUrl, requestTimeoutMs: 3_000, connectTimeoutMs: 5_000 }], pkiDir: this.app.deps.config.opcua.pkiDir, trustUnknownServerCertificates: true });
-    this.gateway = gateway;
-    this.sampler = await startEquipmentSampler(
-      this.app.deps,
-      gateway,
-      [{ equipmentId, endpoint: equipmentId, stateNodeId: cellNodeId('stateCurrent'), processedNodeId: cellNodeId('prodProcessedCount'), defectiveNodeId: cellNodeId('prodDefectiveCount') }],
-      { samplingMs: 20, flushMs: 60_000 },
-    );
+  /**
+   * Puts the cell under the equipment monitor through the API, as a process owner would, and waits
+   * until the monitor is connected and has recorded the cell's state: from then on its state and
+   * counter samples are what OEE is computed from.
+   */
+  private async monitorCell(): Promise<void> {
+    const response = await this.app.http
+      .put(`/api/v1/equipment/${DEMO_CELL_ID}/monitoring`)
+      .set(this.users.owner.auth)
+      .send({ ...demoCellMonitoring(20), reason: 'Monitor the cell for OEE and escalations' });
+    if (response.status !== 200) throw new Error(`monitoring refused: ${response.status} ${JSON.stringify(response.body)}`);
+    await this.until(async () => {
+      const equipment = await this.equipment();
+      return equipment.connection?.status === 'connected' && equipment.state?.value !== undefined && equipment.counters;
+    }, 'the monitored state of the cell');
+  }
+
+  /** What GET /equipment/cell-1 shows (live state, counters, connection). */
+  async equipment(): Promise<{ connection?: { status: string }; state?: { value: unknown }; counters?: { processed: number; defective: number } | null; lastSampleAt?: string | null }> {
+    const response = await this.app.http.get(`/api/v1/equipment/${DEMO_CELL_ID}`).set(this.users.supervisor.auth);
+    if (response.status !== 200) throw new Error(`equipment ${DEMO_CELL_ID}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
   }
 
   async close(): Promise<void> {
-    await this.sampler?.stop();
-    await this.gateway?.close();
     await this.app.close();
     await this.erp.close();
     await this.qms.close();
@@ -186,6 +190,14 @@ export class Plant {
     const query = new URLSearchParams({ key, ...(businessKey ? { businessKey } : {}) });
     const response = await this.app.http.get(`/api/v1/instances?${query}`).set(this.users.supervisor.auth);
     return response.body.items as Array<{ id: string; key: string; versionId: string; status: string; businessKey: string | null }>;
+  }
+
+  /** The child instance of `key` that a call activity of `parentId` started (waits for it). */
+  async childOf(parentId: string, key: string): Promise<string> {
+    return this.until(async () => {
+      const response = await this.app.http.get(`/api/v1/instances?${new URLSearchParams({ key })}`).set(this.users.supervisor.auth);
+      return (response.body.items as Array<{ id: string; parentInstanceId: string | null }>).find((i) => i.parentInstanceId === parentId)?.id;
+    }, `the ${key} called by ${parentId}`);
   }
 
   /** Waits until an instance has ended (jobs and timers run in between). */

@@ -60,7 +60,8 @@ describe('Feature: work order release through the API', () => {
         equipmentState: 'Idle',
         lotBlocked: false,
         documentsCurrent: true,
-        executionVersionSha256: plant.versions.get('operation-execution')!.sha256,
+        checkedVersion: 1,
+        checkedVersionSha256: plant.versions.get('operation-execution')!.sha256,
       });
       expect(history.map((h) => h.activityId)).not.toContain('ReadinessChecklist');
       expect(plant.erp.calls().map((c) => `${c.method} ${c.path}`)).toEqual(expect.arrayContaining(['GET /orders/WO-1001', 'GET /materials/RM-1001/availability']));
@@ -93,8 +94,10 @@ describe('Feature: work order release through the API', () => {
         key: 'operation-execution',
         versionId: plant.versions.get('operation-execution')!.id,
         businessKey: 'WO-1001',
-        variables: { orderId: 'WO-1001', outputLot: 'LOT-WO-1001', firstArticle: 'none', workInstructionsSha256: plant.versions.get('operation-execution')!.sha256, lsl: 3.8, usl: 4.2 },
+        variables: { orderId: 'WO-1001', outputLot: 'LOT-WO-1001', firstArticle: 'none', lsl: 3.8, usl: 4.2 },
       });
+      // the release records the version it actually started (the traveler's hash)
+      expect(ended.variables).toMatchObject({ executionVersionId: execution.versionId, executionVersionSha256: plant.versions.get('operation-execution')!.sha256 });
       await plant.task(plant.users.operator, 'LineClearance', execution.id);
     });
   });

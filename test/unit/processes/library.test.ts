@@ -163,6 +163,23 @@ describe('the standard process library', () => {
     expect([...used].sort()).toEqual(contract.operations.map((o) => `${o.connector}.${o.operation}`).sort());
   });
 
+  it('calls only library processes, and reads back only variables the called process sets', () => {
+    // given
+    const calls = allActivities().filter(({ a }) => a.call);
+
+    // then: the final inspection is the one call; its decision comes from the accept form's required checkbox
+    expect(calls.map(({ key, a }) => `${key}/${a.id} → ${a.call!.calledElement}`)).toEqual(['operation-execution/FinalInspection → inspection']);
+    const accept = formFields(readForm('insp-accept')).find((f) => f.key === 'acceptanceConfirmed');
+    expect(accept).toMatchObject({ type: 'checkbox', validate: { required: true } });
+    const inspectionOutputs = activitiesOf('inspection').flatMap((a) => (a.outputParameters ?? []).map((p) => p.name));
+    for (const { a } of calls) {
+      for (const out of a.call!.outputs) {
+        const reads = out.kind === 'variable' ? (out.source ? [out.source] : identifiers(out.sourceExpression ?? '')) : [];
+        for (const name of reads) expect([a.id, name, name === 'acceptanceConfirmed' || inspectionOutputs.includes(name)]).toEqual([a.id, name, true]);
+      }
+    }
+  });
+
   it('gives every timer and due date a default, so no plant variable is needed to run', () => {
     // given
     const values = allActivities().flatMap(({ key, a }) => [...(a.timers ?? []).map((t) => [key, a.id, t.value]), ...(a.userTask?.dueDate ? [[key, a.id, a.userTask.dueDate]] : [])]);

@@ -19,7 +19,6 @@ const dispatched = {
   usl: 4.2,
   measurementUnit: 'mm',
   firstArticle: 'partial',
-  workInstructionsSha256: 'a3f1c2',
 };
 const clearance = { previousMaterialRemoved: true, lineClean: true, setupVerified: true, clearanceNotes: '' };
 const scan = (lot: string, more: 'yes' | 'no') => ({ scannedMaterial: 'RM-1001', scannedLot: lot, consumedQuantity: 10.5, consumedUom: 'KG', moreComponents: more });
@@ -72,14 +71,14 @@ describe('Feature: operation execution', () => {
     });
 
     it('Then the job order goes to the cell', async () => {
-      expect(run.job('SendJobOrder')).toMatchObject({ connector: 'opcua', operation: 'startJobOrder', input: { jobOrderId: 'WO-1001-0010', partNumber: 'FG-7001', quantity: 100 } });
+      expect(run.job('SendJobOrder')).toMatchObject({ connector: 'cell-1', operation: 'startJobOrder', input: { jobOrderId: 'WO-1001-0010', partNumber: 'FG-7001', quantity: 100 } });
       await run.completeJob('SendJobOrder', { startedAt: '2030-03-04T06:00:00.000Z' });
     });
 
     it('And the counters are read every minute until the job completes', async () => {
       expect(run.timer('WaitCycle')).toMatchObject({ value: 'PT1M', expireAt: new Date(run.now.getTime() + MINUTE) });
       await run.fire('WaitCycle');
-      expect(run.job('ReadJobResult')).toMatchObject({ connector: 'opcua', operation: 'getJobResult', input: { jobOrderId: 'WO-1001-0010' } });
+      expect(run.job('ReadJobResult')).toMatchObject({ connector: 'cell-1', operation: 'getJobResult', input: { jobOrderId: 'WO-1001-0010' } });
       await run.completeJob('ReadJobResult', { jobStatus: 'Running', processedCount: 40, defectiveCount: 1 });
       expect(run.openTimers()).toEqual(['WaitCycle']);
       await run.fire('WaitCycle');
@@ -100,31 +99,65 @@ describe('Feature: operation execution', () => {
       await run.complete('CompleteOperation', completion);
     });
 
-    it('Then production is recorded, final (first-article) inspection requested, and the ERP confirmed', async () => {
+    it('Then production is recorded and the final (first-article) inspection runs as a called process the execution waits for', async () => {
       expect(run.job('RecordProduction').input).toEqual({ eventType: 'produce', material: 'FG-7001', lot: 'LOT-WO-1001', quantity: 98, uom: 'EA', orderId: 'WO-1001', operation: '0010', equipmentId: 'cell-1' });
       await run.completeJob('RecordProduction', { genealogyEventId: 'g-2' });
-      expect(run.job('RequestInspection').input).toEqual({
-        processKey: 'inspection',
+      expect(run.call('FinalInspection')).toMatchObject({
+        calledElement: 'inspection',
+        binding: 'latest',
         businessKey: 'LOT-WO-1001',
-        lot: 'LOT-WO-1001',
-        material: 'FG-7001',
-        orderId: 'WO-1001',
-        lotSize: 98,
-        inspectionType: 'first-article',
-        samplingPlan: '100',
-        aql: '1.0',
-        characteristic: 'Seal width',
-        lsl: 3.8,
-        usl: 4.2,
-        measurementUnit: 'mm',
+        variables: {
+          lot: 'LOT-WO-1001',
+          material: 'FG-7001',
+          orderId: 'WO-1001',
+          lotSize: 98,
+          inspectionType: 'first-article',
+          samplingPlan: '100',
+          aql: '1.0',
+          characteristic: 'Seal width',
+          lsl: 3.8,
+          usl: 4.2,
+          measurementUnit: 'mm',
+        },
       });
-      await run.completeJob('RequestInspection', { instanceId: 'inst-insp-1' });
+      // W18: nothing goes to the ERP, and the hold is not even checked, before the inspection decided.
+      expect(run.openJobs()).toEqual([]);
+      expect(run.openTasks()).toEqual([]);
+      expect(run.completed()).not.toContain('CheckHold');
+      expect(run.completed()).not.toContain('ConfirmToErp');
+    });
+
+    it('When the inspector accepts the lot, Then the hold is checked and only then the ERP confirmed', async () => {
+      await run.completeCall('FinalInspection', { lot: 'LOT-WO-1001', defectsFound: 0, acceptanceConfirmed: true, acceptanceNote: 'ok' });
+      expect(run.variables.inspectionDecision).toBe('accepted');
       expect(run.job('CheckHold')).toMatchObject({ connector: 'gemba', operation: 'checkHold', input: { lot: 'LOT-WO-1001' } });
       await run.completeJob('CheckHold', { onHold: false });
       expect(run.job('ConfirmToErp').input).toEqual({ orderId: 'WO-1001', operation: '0010', yieldQuantity: 98, scrapQuantity: 2, unit: 'EA', finalConfirmation: true, workCenter: 'cell-1' });
       await run.completeJob('ConfirmToErp', { confirmationNumber: 'CNF-00000001', orderStatus: 'CONFIRMED' });
       expect(run.status).toBe('completed');
-      expect(run.variables).toMatchObject({ consumptionEventId: 'g-1', productionEventId: 'g-2', inspectionInstanceId: 'inst-insp-1', erpConfirmationNumber: 'CNF-00000001' });
+      const order = run.completed();
+      expect(order.indexOf('FinalInspection')).toBeLessThan(order.indexOf('CheckHold'));
+      expect(order.indexOf('CheckHold')).toBeLessThan(order.indexOf('ConfirmToErp'));
+      expect(run.variables).toMatchObject({ consumptionEventId: 'g-1', productionEventId: 'g-2', inspectionDecision: 'accepted', erpConfirmationNumber: 'CNF-00000001' });
+    });
+  });
+
+  describe('Scenario: a lot rejected at final inspection is never confirmed to ERP (W18)', () => {
+    it('Given a conforming operation whose final inspection rejects the lot, Then the execution ends without checking or confirming', async () => {
+      const run = await ProcessRun.of('operation-execution');
+      await run.start({ ...dispatched, firstArticle: 'none' });
+      await untilMeasurement(run);
+      await measure(run, 4.0);
+      await run.complete('CompleteOperation', completion);
+      await run.completeJob('RecordProduction', { genealogyEventId: 'g-9' });
+      expect(run.call('FinalInspection').variables).toMatchObject({ inspectionType: 'final', samplingPlan: 'aql' });
+      await run.completeCall('FinalInspection', { lot: 'LOT-WO-1001', rejectionReason: 'attribute', holdId: 'hold-9', ncNumber: 'NC-2030-00009', ncInstanceId: 'inst-nc-9' });
+      expect(run.status).toBe('completed');
+      expect(run.completed()).toContain('EndRejected');
+      expect(run.completed()).not.toContain('CheckHold');
+      expect(run.completed()).not.toContain('ConfirmToErp');
+      expect(run.variables).toMatchObject({ inspectionDecision: 'rejected', inspectionNcNumber: 'NC-2030-00009', inspectionNcInstanceId: 'inst-nc-9' });
+      expect(run.variables).not.toHaveProperty('erpConfirmationNumber');
     });
   });
 
@@ -179,8 +212,9 @@ describe('Feature: operation execution', () => {
     it('When the operation is completed while the lot is still on hold, Then no ERP confirmation is sent', async () => {
       await run.complete('CompleteOperation', completion);
       await run.completeJob('RecordProduction', { genealogyEventId: 'g-3' });
-      expect(run.job('RequestInspection').input).toMatchObject({ inspectionType: 'final', samplingPlan: 'aql' });
-      await run.completeJob('RequestInspection', { instanceId: 'inst-insp-2' });
+      expect(run.call('FinalInspection').variables).toMatchObject({ inspectionType: 'final', samplingPlan: 'aql' });
+      expect(run.openJobs()).toEqual([]);
+      await run.completeCall('FinalInspection', { lot: 'LOT-WO-1001', acceptanceConfirmed: true });
       await run.completeJob('CheckHold', { onHold: true });
       expect(run.openJobs()).toEqual([]);
       run.expectTask('ResolveHold', { candidateGroups: ['supervisor'], formRef: 'opx-hold-resolution', meaning: null });

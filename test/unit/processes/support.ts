@@ -5,7 +5,7 @@
 // what the form offers.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledDefinition, EngineEvent, RunOptions, RunResult, StoredState, WaitSnapshot, WaitingJob, WaitingTimer, WaitingUserTask } from '../../../server/engine';
+import type { CompiledDefinition, EngineEvent, RunOptions, RunResult, StoredState, WaitSnapshot, WaitingCall, WaitingJob, WaitingTimer, WaitingUserTask } from '../../../server/engine';
 import { compileDefinition, runEvent } from '../../../server/engine';
 import { loadExpressions } from '../../../server/expressions';
 import { validateFormData } from '../../../server/runtime/form-validation';
@@ -111,6 +111,18 @@ export class ProcessRun {
     const timer = this.snapshot.timers.find((t) => t.activityId === activityId);
     if (!timer) throw new Error(`${this.key}: no timer ${activityId}; timers: ${this.snapshot.timers.map((t) => t.activityId).join(', ') || 'none'}`);
     return timer;
+  }
+
+  /** The call activity waiting for its child instance. */
+  call(activityId: string): WaitingCall {
+    const call = (this.snapshot.calls ?? []).find((c) => c.activityId === activityId);
+    if (!call) throw new Error(`${this.key}: no waiting call ${activityId}; jobs: ${this.openJobs().join(', ') || 'none'}; tasks: ${this.openTasks().join(', ') || 'none'}`);
+    return call;
+  }
+
+  /** The child instance of a call activity completed with these final variables, as the runtime reports it. */
+  completeCall(activityId: string, childVariables: Record<string, unknown>): Promise<RunResult> {
+    return this.send({ type: 'callCompleted', executionId: this.call(activityId).executionId, variables: childVariables });
   }
 
   openTasks(): string[] {

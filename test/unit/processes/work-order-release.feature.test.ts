@@ -52,14 +52,14 @@ describe('Feature: work order release', () => {
     it('And the readiness gates run as connector calls with their inputs', async () => {
       expect(run.job('CheckMaterial')).toMatchObject({ connector: 'erp', operation: 'checkMaterialAvailability', input: { material: 'RM-1001', quantity: 20, lot: 'L-2026-001' } });
       await run.completeJob('CheckMaterial', { sufficient: true, lotStatus: 'RELEASED', available: 100 });
-      expect(run.job('CheckEquipment')).toMatchObject({ connector: 'opcua', operation: 'readMachineState', input: { equipmentId: 'cell-1' } });
+      expect(run.job('CheckEquipment')).toMatchObject({ connector: 'cell-1', operation: 'readMachineState', input: { equipmentId: 'cell-1' } });
       await run.completeJob('CheckEquipment', { equipmentState: 'Idle' });
       expect(run.job('CheckDeviations')).toMatchObject({ connector: 'qms', operation: 'listOpenDeviations', input: { lot: 'L-2026-001' } });
       await run.completeJob('CheckDeviations', { openDeviations: 0, lotBlocked: false, items: [] });
       expect(run.job('CheckDocuments')).toMatchObject({ connector: 'gemba', operation: 'getProcessVersion', input: { processKey: 'operation-execution' } });
       await run.completeJob('CheckDocuments', released);
       // only the mapped outputs become variables
-      expect(run.variables).toMatchObject({ materialAvailable: true, materialLotStatus: 'RELEASED', equipmentState: 'Idle', lotBlocked: false, documentsCurrent: true, executionVersionSha256: 'a3f1c2' });
+      expect(run.variables).toMatchObject({ materialAvailable: true, materialLotStatus: 'RELEASED', equipmentState: 'Idle', lotBlocked: false, documentsCurrent: true, checkedVersion: 1, checkedVersionSha256: 'a3f1c2' });
       expect(run.variables).not.toHaveProperty('items');
       expect(run.variables).not.toHaveProperty('available');
     });
@@ -99,11 +99,14 @@ describe('Feature: work order release', () => {
         usl: 4.2,
         measurementUnit: 'mm',
         firstArticle: 'partial',
-        workInstructionsSha256: 'a3f1c2',
       });
-      await run.completeJob('StartExecution', { instanceId: 'inst-42' });
+    });
+
+    it('And the version actually started is recorded, even when it is newer than the one the readiness check saw', async () => {
+      // Version 2 was released between the readiness check (v1, a3f1c2) and the start.
+      await run.completeJob('StartExecution', { instanceId: 'inst-42', versionId: 'ver-2', versionSha256: 'b7e9d4' });
       expect(run.status).toBe('completed');
-      expect(run.variables).toMatchObject({ executionInstanceId: 'inst-42', erpAcknowledgementId: 'ACK-000001' });
+      expect(run.variables).toMatchObject({ executionInstanceId: 'inst-42', executionVersionId: 'ver-2', executionVersionSha256: 'b7e9d4', checkedVersionSha256: 'a3f1c2', erpAcknowledgementId: 'ACK-000001' });
       expect(run.completed().at(-1)).toBe('EndReleased');
     });
   });
