@@ -30,21 +30,11 @@ export type UserTask = {
   updatedAt: Date;
 };
 
-export type NewUserTask = {
-  instanceId: string;
-  executionId: string;
-  activityId: string;
-  name: string | null;
-  candidateGroups: string[];
-  candidateUsers: string[];
-  assignee: string | null;
-  dueAt: Date | null;
-  formRef: string | null;
-  signatureMeaning: string | null;
-  verifierRequired: boolean;
-  priority: number;
-  now: Date;
-};
+/** What the runtime decides when it opens a task; the rest is the task's life. */
+export type NewUserTask = Pick<
+  UserTask,
+  'instanceId' | 'executionId' | 'activityId' | 'name' | 'candidateGroups' | 'candidateUsers' | 'assignee' | 'dueAt' | 'formRef' | 'signatureMeaning' | 'verifierRequired' | 'priority'
+> & { now: Date };
 
 /**
  * Opens a task for a waiting activity execution. A task that already exists for the execution
