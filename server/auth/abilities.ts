@@ -9,7 +9,7 @@ import type { Role } from './roles';
 export const ACTIONS = [
   'read', 'create', 'update', 'manage', 'start', 'cancel', 'submit', 'approve', 'reject', 'release', 'retire',
   'claim', 'unclaim', 'complete', 'assign', 'retry', 'correlate', 'send', 'work', 'advance', 'unlock',
-  'deactivate', 'resetPassword', 'revoke', 'export', 'verify', 'migrate',
+  'deactivate', 'resetPassword', 'revoke', 'export', 'verify', 'migrate', 'acknowledge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -52,11 +52,15 @@ const roleRules: Record<Role, Array<[Action, SubjectName]>> = {
     ['cancel', 'ProcessInstance'], ['send', 'Signal'],
     // Metrology: the gauge register and its calibration dates.
     ['update', 'Equipment'],
+    // Equipment alarms (E03): acknowledge, confirm, comment.
+    ['acknowledge', 'Equipment'],
   ],
   supervisor: [
     ...plantReader, ...taskWorker,
     ['assign', 'UserTask'], ['cancel', 'ProcessInstance'], ['read', 'Incident'], ['retry', 'Incident'],
     ['read', 'AuditEvent'], ['read', 'Record'], ['export', 'Record'], ['send', 'Signal'],
+    // Equipment alarms (E03): acknowledge, confirm, comment.
+    ['acknowledge', 'Equipment'],
   ],
   operator: [...plantReader, ...taskWorker],
   inspector: [...plantReader, ...taskWorker, ['read', 'Record']],

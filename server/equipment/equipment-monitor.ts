@@ -51,6 +51,8 @@ function toObservation(notification: EquipmentNotification, roles: ReadonlyMap<s
         eventId: notification.eventId,
         active: notification.activeState,
         acked: notification.ackedState,
+        confirmed: notification.confirmedState,
+        retain: notification.retain,
         severity: notification.severity,
         message: notification.message,
         time: date(notification.time),

@@ -140,3 +140,33 @@ export async function recentGaps(db: Db, equipmentId: string, limit: number): Pr
     return { from: payload.from, to: payload.to, nodeId: row.node_id as string, recordedAt: row.recorded_at as Date };
   });
 }
+
+/** A condition (alarm) as its latest recorded event describes it. */
+export type Condition = AlarmReading & { conditionId: string; eventId: string | null; confirmed: boolean | null; retain: boolean | null; recordedAt: Date };
+
+/**
+ * The latest recorded event of each condition of the equipment (E03), or of one condition.
+ * Events of a condition are ordered by their own time, then by when a node recorded them.
+ */
+export async function latestConditions(db: Db, equipmentId: string, conditionId?: string): Promise<Condition[]> {
+  const { rows } = (await db.raw(
+    `SELECT DISTINCT ON (payload->>'conditionId') payload, recorded_at
+       FROM equipment_observations
+      WHERE equipment_id = ? AND kind = 'alarm' AND payload->>'conditionId' IS NOT NULL ${conditionId === undefined ? '' : `AND payload->>'conditionId' = ?`}
+      ORDER BY payload->>'conditionId', source_timestamp DESC NULLS LAST, recorded_at DESC`,
+    conditionId === undefined ? [equipmentId] : [equipmentId, conditionId],
+  )) as { rows: Array<{ payload: Record<string, unknown>; recorded_at: Date }> };
+  return rows.map(({ payload, recorded_at: recordedAt }) => ({
+    conditionId: payload.conditionId as string,
+    conditionName: (payload.conditionName as string | null) ?? null,
+    eventId: (payload.eventId as string | null) ?? null,
+    active: (payload.active as boolean | null) ?? null,
+    acked: (payload.acked as boolean | null) ?? null,
+    confirmed: (payload.confirmed as boolean | null | undefined) ?? null,
+    retain: (payload.retain as boolean | null | undefined) ?? null,
+    severity: (payload.severity as number | null) ?? null,
+    message: (payload.message as string | null) ?? null,
+    time: (payload.time as string | null) ?? null,
+    recordedAt,
+  }));
+}

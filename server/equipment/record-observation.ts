@@ -22,6 +22,9 @@ export type Observation =
       eventId: string | null;
       active: boolean | null;
       acked: boolean | null;
+      /** Absent on observations from before E03's condition list; null when the server has no ConfirmedState. */
+      confirmed?: boolean | null;
+      retain?: boolean | null;
       severity: number | null;
       message: string | null;
       time: Date | null;
@@ -104,7 +107,7 @@ export async function recordObservation(ctx: CommandContext, engine: EngineRunti
       message: observation.message,
       time,
     };
-    if (!(await claimObservation(ctx.trx, { equipmentId, dedupeKey, kind: 'alarm', sourceTimestamp: observation.time, payload: { ...alarm, eventId: observation.eventId }, nodeId: clusterNode, now: ctx.now }))) return { acted: false };
+    if (!(await claimObservation(ctx.trx, { equipmentId, dedupeKey, kind: 'alarm', sourceTimestamp: observation.time, payload: { ...alarm, eventId: observation.eventId, confirmed: observation.confirmed ?? null, retain: observation.retain ?? null }, nodeId: clusterNode, now: ctx.now }))) return { acted: false };
     const state = await lockState(ctx.trx, equipmentId, ctx.now);
     if (!state.alarm?.time || !time || state.alarm.time <= time) await updateState(ctx.trx, { ...state, alarm }, ctx.now);
     if (!observation.active || !config.alarmMessage || (observation.severity ?? 0) < config.alarmMinSeverity) return { acted: true };

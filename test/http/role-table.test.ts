@@ -84,6 +84,15 @@ const TABLE: Record<string, Expectation> = {
   'equipment.list': { roles: 'all', apiKey: false },
   'equipment.read': { roles: 'all', apiKey: false },
   'equipment.monitoring': { roles: ['process_owner', 'quality'], apiKey: false },
+  // E03: alarms are read by everyone; acknowledged, confirmed and commented by supervisors and quality.
+  'equipment.alarms.list': { roles: 'all', apiKey: false },
+  // E01: the OPC UA client's trust list is the administrator's, like the connectors.
+  'equipment.certificates.list': { roles: ['admin'], apiKey: false },
+  'equipment.certificates.trust': { roles: ['admin'], apiKey: false },
+  'equipment.certificates.reject': { roles: ['admin'], apiKey: false },
+  'equipment.alarms.acknowledge': { roles: ['quality', 'supervisor'], apiKey: false },
+  'equipment.alarms.confirm': { roles: ['quality', 'supervisor'], apiKey: false },
+  'equipment.alarms.comment': { roles: ['quality', 'supervisor'], apiKey: false },
   'notifications.list': { roles: ['process_owner', 'validation_reviewer', 'quality', 'supervisor', 'operator', 'inspector'], apiKey: false },
 };
 

@@ -152,6 +152,9 @@ export class EndpointSession {
 
   private async connect(): Promise<ClientSession> {
     const { config, shared } = this;
+    // Trust-list changes made since the last attempt (GET/POST /equipment/certificates, E01) count
+    // from the next connect: the manager runs without file watchers, so its index is re-read here.
+    await shared.certificateManager.reloadCertificates();
     const client = OPCUAClient.create({
       applicationName: shared.applicationName,
       applicationUri: shared.applicationUri,

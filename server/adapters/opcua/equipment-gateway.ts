@@ -259,6 +259,18 @@ export interface EquipmentGateway {
    */
   acknowledgeCondition(endpoint: string, conditionId: string, eventId: string, comment: string): Promise<void>;
 
+  /**
+   * Confirms a condition (E03); the caller audits who did it.
+   * @throws EquipmentBpmnError on a non-Good status (e.g. BadConditionBranchAlreadyConfirmed)
+   */
+  confirmCondition(endpoint: string, conditionId: string, eventId: string, comment: string): Promise<void>;
+
+  /**
+   * Adds a comment to a condition (E03); the caller audits who did it.
+   * @throws EquipmentBpmnError on a non-Good status (e.g. BadEventIdUnknown)
+   */
+  addConditionComment(endpoint: string, conditionId: string, eventId: string, comment: string): Promise<void>;
+
   /** Closes every session. */
   close(): Promise<void>;
 }

@@ -359,15 +359,16 @@ export function createOpcUaGateway(options: OpcUaGatewayOptions): OpcUaGateway {
       });
     },
 
-    async acknowledgeCondition(endpoint, conditionId, eventId, comment) {
-      const condition = parseInput(nodeIdSchema, conditionId, 'conditionId');
-      const event = parseInput(z.string().regex(/^[0-9a-f]{2,256}$/i), eventId, 'eventId');
-      const text = parseInput(z.string().max(2000), comment, 'comment');
-      const target = await endpointSession(endpoint);
-      await target.run('acknowledge', condition, async (session, timed) => {
-        const status = await timed(session.acknowledgeCondition(await target.resolve(session, condition), Buffer.from(event, 'hex'), text));
-        if (status.isNotGood()) throw new EquipmentBpmnError(status.name, `acknowledge of ${condition} answered ${status.name}`, { endpoint, nodeId: condition, statusCode: status.name });
-      });
+    acknowledgeCondition(endpoint, conditionId, eventId, comment) {
+      return conditionMethod('acknowledge', endpoint, conditionId, eventId, comment);
+    },
+
+    confirmCondition(endpoint, conditionId, eventId, comment) {
+      return conditionMethod('confirm', endpoint, conditionId, eventId, comment);
+    },
+
+    addConditionComment(endpoint, conditionId, eventId, comment) {
+      return conditionMethod('addComment', endpoint, conditionId, eventId, comment);
     },
 
     async clientCertificate() {
@@ -399,6 +400,25 @@ export function createOpcUaGateway(options: OpcUaGatewayOptions): OpcUaGateway {
       await certificateManager.dispose();
     },
   };
+
+  /** Calls Acknowledge, Confirm or AddComment on a condition with the EventId it answers to. */
+  async function conditionMethod(method: 'acknowledge' | 'confirm' | 'addComment', endpoint: string, conditionId: string, eventId: string, comment: string): Promise<void> {
+    const condition = parseInput(nodeIdSchema, conditionId, 'conditionId');
+    const event = parseInput(z.string().regex(/^[0-9a-f]{2,256}$/i), eventId, 'eventId');
+    const text = parseInput(z.string().max(2000), comment, 'comment');
+    const target = await endpointSession(endpoint);
+    await target.run(method, condition, async (session, timed) => {
+      const resolved = await target.resolve(session, condition);
+      const eventIdBytes = Buffer.from(event, 'hex');
+      const status = await timed(
+        method === 'acknowledge' ? session.acknowledgeCondition(resolved, eventIdBytes, text)
+          : method === 'confirm' ? session.confirmCondition(resolved, eventIdBytes, text)
+            : session.addCommentCondition(resolved, eventIdBytes, text),
+      );
+      if (status.isNotGood()) throw new EquipmentBpmnError(status.name, `${method} of ${condition} answered ${status.name}`, { endpoint, nodeId: condition, statusCode: status.name });
+      logger?.info({ endpoint, conditionId: condition, method }, 'OPC UA condition method called');
+    });
+  }
 
   /** The type to write: the current value's, or the variable's DataType when it has no value yet. */
   async function declaredType(endpoint: string, session: ClientSession, nodeId: NodeId, current: DataValue, timed: <T>(p: Promise<T>) => Promise<T>) {

@@ -37,3 +37,44 @@ export const equipmentDetailSchema = equipmentSchema
   .meta({ id: 'EquipmentDetail' });
 
 export const monitoringBody = monitoringConfigSchema.extend({ reason }).strict().meta({ id: 'EquipmentMonitoringRequest' });
+
+/** A condition id is the OPC UA node id of the condition (URL-encoded in the path). */
+export const conditionParams = z.object({ id: equipmentParams.shape.id, conditionId: z.string().min(3).max(4096) }).strict();
+
+export const conditionSchema = z
+  .object({
+    conditionId: z.string(),
+    conditionName: z.string().nullable(),
+    eventId: z.string().nullable().describe('EventId of the latest event, hex: what Acknowledge and Confirm answer to'),
+    active: z.boolean().nullable(),
+    acked: z.boolean().nullable(),
+    confirmed: z.boolean().nullable(),
+    retain: z.boolean().nullable(),
+    severity: z.number().nullable(),
+    message: z.string().nullable(),
+    time: z.string().nullable(),
+    recordedAt: z.string(),
+  })
+  .meta({ id: 'EquipmentCondition' });
+
+export const conditionActionBody = z
+  .object({ comment: z.string().trim().min(1, 'a comment is required').max(2000), reason: reason.optional() })
+  .strict()
+  .meta({ id: 'EquipmentConditionActionRequest' });
+
+export const conditionActionResult = z
+  .object({ equipmentId: z.string(), conditionId: z.string(), action: z.enum(['acknowledge', 'confirm', 'comment']), statusCode: z.string() })
+  .meta({ id: 'EquipmentConditionActionResult' });
+
+export const certificateParams = z.object({ thumbprint: z.string().regex(/^[0-9a-fA-F]{40}$/, 'a SHA-1 thumbprint: 40 hex digits') }).strict();
+
+export const serverCertificateSchema = z
+  .object({
+    thumbprint: z.string().describe('SHA-1 of the DER, lower-case hex'),
+    status: z.enum(['trusted', 'rejected']),
+    subject: z.string(),
+    issuer: z.string(),
+    validFrom: z.string(),
+    validTo: z.string(),
+  })
+  .meta({ id: 'EquipmentServerCertificate' });

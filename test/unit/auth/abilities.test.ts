@@ -12,8 +12,8 @@ const working = ['start ProcessInstance', 'claim UserTask', 'unclaim UserTask', 
 const ALLOWED: Record<Role, string[]> = {
   process_owner: [...reading, ...working, 'create ProcessVersion', 'update ProcessVersion', 'submit ProcessVersion', 'release ProcessVersion', 'retire ProcessVersion', 'read Migration', 'migrate ProcessInstance', 'read Incident', 'read AuditEvent', 'update Equipment'],
   validation_reviewer: [...reading, 'approve ProcessVersion', 'reject ProcessVersion', 'read Migration', 'read AuditEvent', 'verify AuditEvent', 'export Record', 'read Record'],
-  quality: [...reading, ...working, 'read AuditEvent', 'verify AuditEvent', 'export Record', 'read Record', 'read Incident', 'cancel ProcessInstance', 'send Signal', 'update Equipment'],
-  supervisor: [...reading, ...working, 'assign UserTask', 'cancel ProcessInstance', 'read Incident', 'retry Incident', 'read AuditEvent', 'read Record', 'export Record', 'send Signal'],
+  quality: [...reading, ...working, 'read AuditEvent', 'verify AuditEvent', 'export Record', 'read Record', 'read Incident', 'cancel ProcessInstance', 'send Signal', 'update Equipment', 'acknowledge Equipment'],
+  supervisor: [...reading, ...working, 'assign UserTask', 'cancel ProcessInstance', 'read Incident', 'retry Incident', 'read AuditEvent', 'read Record', 'export Record', 'send Signal', 'acknowledge Equipment'],
   operator: [...reading, ...working],
   inspector: [...reading, ...working, 'read Record'],
   admin: [
