@@ -5,7 +5,7 @@ import { createDb, type Database } from './db/create-db';
 import { migrateLatest } from './db/migrate';
 import { runSeeds } from './db/seed';
 import { DataDirLockedError } from './lib/data-dir-lock';
-import { createLogger, type Logger } from './lib/logger';
+import { createLogger, exitWithFatal, type Logger } from './lib/logger';
 import { createNode } from './node';
 import { attachRealtime } from './realtime/socket';
 import { RetentionSweeper } from './retention/retention';
@@ -19,10 +19,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) exitWithFatal(error, 'invalid configuration');
     throw error;
   }
   const logger = createLogger(config.logLevel);
@@ -87,7 +84,4 @@ function openDatabase(config: Config, logger: Logger): Database {
   }
 }
 
-main().catch((error) => {
-  console.error('Gemba failed to start:', error);
-  process.exit(1);
-});
+main().catch((error) => exitWithFatal(error, 'Gemba failed to start'));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
-import { createLogger, type Logger } from '../lib/logger';
+import { createLogger, exitWithFatal, type Logger } from '../lib/logger';
 
 /**
  * `npm run cluster -- --nodes 3 [--base-port 3000]`: a local cluster of Gemba nodes on one
@@ -110,7 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+main().catch((error) => exitWithFatal(error, 'the cluster failed to start'));

@@ -13,3 +13,17 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
     },
   });
 }
+
+/**
+ * Ends a command-line entry point (server, migrate, cluster) that failed before or while starting:
+ * one fatal log line (an invalid configuration lists every bad variable), exit code 1. Without a
+ * valid configuration there is no configured level, so this logs at the default one.
+ */
+export function exitWithFatal(error: unknown, message: string): never {
+  const logger = createLogger('info');
+  const problems = (error as { problems?: unknown }).problems;
+  if (error instanceof Error && error.name === 'ConfigError' && Array.isArray(problems)) logger.fatal({ problems }, error.message);
+  else logger.fatal({ err: error }, message);
+  logger.flush();
+  process.exit(1);
+}
