@@ -3,8 +3,8 @@ import { NotFoundError } from '../errors/app-error';
 import { findConnectorByName } from '../repos/connectors.repo';
 import { upsertMonitoring } from './equipment.repo';
 import type { MonitoringConfig } from './monitoring-config';
+import { describeActor } from '../auth/actor';
 
-const actorName = (ctx: CommandContext) => (ctx.actor.kind === 'user' ? ctx.actor.username : ctx.actor.kind === 'anonymous' ? ctx.actor.claimedName : ctx.actor.name);
 
 /**
  * Sets what the equipment monitor watches on an opcua connector, audited with a reason. Every
@@ -14,7 +14,7 @@ const actorName = (ctx: CommandContext) => (ctx.actor.kind === 'user' ? ctx.acto
 export async function configureMonitoring(ctx: CommandContext, equipmentId: string, config: MonitoringConfig, reason: string): Promise<void> {
   const connector = await findConnectorByName(ctx.trx, equipmentId);
   if (!connector || connector.kind !== 'opcua') throw new NotFoundError(`No equipment "${equipmentId}": register an opcua connector of that name first`);
-  const { before, after } = await upsertMonitoring(ctx.trx, equipmentId, config, actorName(ctx), ctx.now);
+  const { before, after } = await upsertMonitoring(ctx.trx, equipmentId, config, describeActor(ctx.actor).actorName, ctx.now);
   ctx.emit({
     type: 'equipment.monitoringConfigured',
     entity: { type: 'Equipment', id: equipmentId },

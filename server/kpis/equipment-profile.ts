@@ -1,11 +1,11 @@
 import type { CommandContext } from '../commands/run-command';
 import { insertEquipmentSamples, upsertEquipmentProfile, type NewEquipmentSample } from '../repos/equipment-samples.repo';
+import { describeActor } from '../auth/actor';
 
-const actorName = (ctx: CommandContext) => (ctx.actor.kind === 'user' ? ctx.actor.username : ctx.actor.kind === 'anonymous' ? ctx.actor.claimedName : ctx.actor.name);
 
 /** Sets a machine's ideal cycle time, which OEE performance is measured against (K01); audited. */
 export async function registerEquipmentProfile(ctx: CommandContext, input: { equipmentId: string; name: string | null; idealCycleMs: number; reason: string }): Promise<void> {
-  const { before, after } = await upsertEquipmentProfile(ctx.trx, input, actorName(ctx), ctx.now);
+  const { before, after } = await upsertEquipmentProfile(ctx.trx, input, describeActor(ctx.actor).actorName, ctx.now);
   ctx.emit({
     type: before ? 'equipmentProfile.updated' : 'equipmentProfile.created',
     entity: { type: 'Equipment', id: input.equipmentId },
