@@ -1,25 +1,10 @@
-import { MINUTE, ProcessRun } from './support';
+import { MINUTE, ProcessRun, WO_1001_DISPATCH } from './support';
 
 // REQUIREMENTS 1.2, W10, W11, W18, C10, C18: performed and verified critical steps, genealogy of
 // consumed and produced lots, the job order on the OPC UA cell, an out-of-limit value that
 // cannot complete without a nonconformance, and no ERP confirmation of held material.
 
-const dispatched = {
-  orderId: 'WO-1001',
-  operation: '0010',
-  partNumber: 'FG-7001',
-  quantity: 100,
-  unit: 'EA',
-  equipmentId: 'cell-1',
-  componentMaterial: 'RM-1001',
-  outputLot: 'LOT-WO-1001',
-  characteristic: 'Seal width',
-  nominal: 4,
-  lsl: 3.8,
-  usl: 4.2,
-  measurementUnit: 'mm',
-  firstArticle: 'partial',
-};
+const dispatched = WO_1001_DISPATCH;
 const clearance = { previousMaterialRemoved: true, lineClean: true, setupVerified: true, clearanceNotes: '' };
 const scan = (lot: string, more: 'yes' | 'no') => ({ scannedMaterial: 'RM-1001', scannedLot: lot, consumedQuantity: 10.5, consumedUom: 'KG', moreComponents: more });
 const completion = { producedQuantity: 98, scrapQuantity: 2, scrapReason: 'setup', handoverNotes: 'Two setup parts scrapped' };

@@ -20,6 +20,24 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/** Work order WO-1001 as work-order-release hands it to operation-execution. */
+export const WO_1001_DISPATCH = {
+  orderId: 'WO-1001',
+  operation: '0010',
+  partNumber: 'FG-7001',
+  quantity: 100,
+  unit: 'EA',
+  equipmentId: 'cell-1',
+  componentMaterial: 'RM-1001',
+  outputLot: 'LOT-WO-1001',
+  characteristic: 'Seal width',
+  nominal: 4,
+  lsl: 3.8,
+  usl: 4.2,
+  measurementUnit: 'mm',
+  firstArticle: 'partial',
+} as const;
+
 export type FormSchema = { id: string; type: string; components: Array<Record<string, any>> };
 
 export const readXml = (key: string): string => readFileSync(join(PROCESS_DIR, `${key}.bpmn`), 'utf8');

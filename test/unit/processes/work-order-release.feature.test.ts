@@ -1,4 +1,4 @@
-import { HOUR, ProcessRun, T0 } from './support';
+import { HOUR, ProcessRun, T0, WO_1001_DISPATCH } from './support';
 
 // REQUIREMENTS 1.1: ERP schedule or manual start, automated readiness gates with a signed
 // checklist fallback, first-article determination, supervisor release, ERP acknowledgement,
@@ -82,24 +82,7 @@ describe('Feature: work order release', () => {
 
     it('And operation execution is started for the order with its data collection spec', async () => {
       expect(run.job('StartExecution')).toMatchObject({ connector: 'gemba', operation: 'startProcess' });
-      expect(run.job('StartExecution').input).toEqual({
-        processKey: 'operation-execution',
-        businessKey: 'WO-1001',
-        orderId: 'WO-1001',
-        operation: '0010',
-        partNumber: 'FG-7001',
-        quantity: 100,
-        unit: 'EA',
-        equipmentId: 'cell-1',
-        componentMaterial: 'RM-1001',
-        outputLot: 'LOT-WO-1001',
-        characteristic: 'Seal width',
-        nominal: 4,
-        lsl: 3.8,
-        usl: 4.2,
-        measurementUnit: 'mm',
-        firstArticle: 'partial',
-      });
+      expect(run.job('StartExecution').input).toEqual({ processKey: 'operation-execution', businessKey: 'WO-1001', ...WO_1001_DISPATCH });
     });
 
     it('And the version actually started is recorded, even when it is newer than the one the readiness check saw', async () => {
