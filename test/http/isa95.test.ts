@@ -1,43 +1,19 @@
-import http from 'node:http';
-import request from 'supertest';
-import { createApp } from '../../server/app';
 import { createConnectorInvoker } from '../../server/adapters/http/connector-invoker';
 import { HttpConnector } from '../../server/adapters/http/http-connector';
 import { systemActor } from '../../server/auth/actor';
 import { connectorSecretBox } from '../../server/commands/manage-connectors';
 import { runCommand } from '../../server/commands/run-command';
-import { buildRouter } from '../../server/http/router';
-import { isa95Routes } from '../../server/http/routes/isa95.routes';
 import { enqueuePerformance } from '../../server/isa95/enqueue-performance';
 import { OutboxDispatcher } from '../../server/jobs/outbox-dispatcher';
 import { findConnectorByName } from '../../server/repos/connectors.repo';
-import { buildProcess, messageRef } from '../support/bpmn-builder';
 import { deployReleased } from '../support/deploy';
 import { auditOf, buildServicePrincipal, signedInUser } from '../support/factories';
+import { ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-// These tests drive a dispatcher of their own; the app's stays off.
-const LONG_SESSIONS = { GEMBA_SESSION_IDLE_MINUTES: '1000000', GEMBA_SESSION_MAX_HOURS: '100000', GEMBA_OUTBOX_ENABLED: 'false' };
-
-// A stand-in for the standard library's work order release: it starts on the schedule message.
-const release = buildProcess({
-  id: 'work-order-release',
-  name: 'Work order release',
-  roots: '<bpmn:message id="Msg_Schedule" name="ProductionScheduleReceived" />',
-  nodes: [
-    { id: 'StartSchedule', type: 'startEvent', name: 'Production schedule received', body: messageRef('Msg_Schedule') },
-    { id: 'Release', type: 'userTask', name: 'Release order', attrs: { 'camunda:candidateGroups': 'supervisor' } },
-    { id: 'End', type: 'endEvent', name: 'Released' },
-  ],
-  flows: [
-    { from: 'StartSchedule', to: 'Release' },
-    { from: 'Release', to: 'End' },
-  ],
-});
 
 let app: TestApp;
-let server: http.Server;
-let api: ReturnType<typeof request>;
+let api: TestApp['http'];
 let erp: Awaited<ReturnType<typeof buildServicePrincipal>>;
 let owner: Awaited<ReturnType<typeof signedInUser>>;
 let supervisor: Awaited<ReturnType<typeof signedInUser>>;
@@ -45,14 +21,8 @@ let quality: Awaited<ReturnType<typeof signedInUser>>;
 let operator: Awaited<ReturnType<typeof signedInUser>>;
 
 beforeAll(async () => {
-  app = await startTestApp(LONG_SESSIONS);
-  // The routes are mounted under /api/v1 as server/http/routes/index.ts lists them, on a server of this file's own.
-  const koa = createApp(app.deps);
-  const router = buildRouter('/api/v1', isa95Routes, app.deps.config.http.jsonLimit);
-  koa.use(router.routes());
-  server = http.createServer(koa.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  api = request(server);
+  app = await startTestApp(ISA95_TEST_ENV);
+  api = app.http;
   erp = await buildServicePrincipal(app, { name: 'SAP ERP', allowedActions: ['start'], allowedProcessKeys: ['work-order-release'] });
   owner = await signedInUser(app, ['process_owner']);
   supervisor = await signedInUser(app, ['supervisor']);
@@ -63,7 +33,6 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
   await app?.close();
 });
 
@@ -104,7 +73,7 @@ describe('POST /api/v1/isa95/production-schedules without a released release pro
 
 describe('POST /api/v1/isa95/production-schedules', () => {
   beforeAll(async () => {
-    await deployReleased(app, release);
+    await deployReleased(app, scheduleReleaseStandIn);
   });
 
   let first: { body: Record<string, any>; message: ReturnType<typeof schedule> };

@@ -1,50 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import request from 'supertest';
-import { createApp } from '../../server/app';
 import { createConnectorInvoker, type ConnectorInvoker } from '../../server/adapters/http/connector-invoker';
 import { HttpConnector } from '../../server/adapters/http/http-connector';
 import { startErpSimulator, type ErpSimulator } from '../../server/adapters/simulators/erp';
 import { systemActor } from '../../server/auth/actor';
 import { connectorSecretBox } from '../../server/commands/manage-connectors';
 import { runCommand } from '../../server/commands/run-command';
-import { buildRouter } from '../../server/http/router';
-import { isa95Routes } from '../../server/http/routes/isa95.routes';
 import { emitProductionPerformanceOperation } from '../../server/isa95/emit-production-performance';
 import { enqueuePerformance } from '../../server/isa95/enqueue-performance';
 import type { PerformanceReportInput } from '../../server/isa95/production-performance';
 import { claimDueOutboxMessages } from '../../server/isa95/outbox.repo';
 import { OutboxDispatcher } from '../../server/jobs/outbox-dispatcher';
 import { findConnectorByName } from '../../server/repos/connectors.repo';
-import { buildProcess, messageRef } from '../support/bpmn-builder';
 import { advanceClock, deployReleased } from '../support/deploy';
 import { auditOf, buildServicePrincipal, signedInUser } from '../support/factories';
+import { ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-// These tests drive a dispatcher of their own; the app's stays off.
-const LONG_SESSIONS = { GEMBA_SESSION_IDLE_MINUTES: '1000000', GEMBA_SESSION_MAX_HOURS: '100000', GEMBA_OUTBOX_ENABLED: 'false' };
-
-// The work order release as the ERP's schedule starts it (a stand-in for the standard library's model).
-const release = buildProcess({
-  id: 'work-order-release',
-  name: 'Work order release',
-  roots: '<bpmn:message id="Msg_Schedule" name="ProductionScheduleReceived" />',
-  nodes: [
-    { id: 'StartSchedule', type: 'startEvent', name: 'Production schedule received', body: messageRef('Msg_Schedule') },
-    { id: 'Release', type: 'userTask', name: 'Release order', attrs: { 'camunda:candidateGroups': 'supervisor' } },
-    { id: 'End', type: 'endEvent', name: 'Released' },
-  ],
-  flows: [
-    { from: 'StartSchedule', to: 'Release' },
-    { from: 'Release', to: 'End' },
-  ],
-});
 
 describe('Feature: ISA-95 production schedules in, production performance out (I01, I02, I04)', () => {
   let app: TestApp;
   let erp: ErpSimulator;
-  let server: http.Server;
-  let api: ReturnType<typeof request>;
+  let api: TestApp['http'];
   let invoker: ConnectorInvoker;
   let dispatcher: OutboxDispatcher;
   let erpKey: Awaited<ReturnType<typeof buildServicePrincipal>>;
@@ -68,13 +44,8 @@ describe('Feature: ISA-95 production schedules in, production performance out (I
 
   beforeAll(async () => {
     erp = await startErpSimulator();
-    app = await startTestApp(LONG_SESSIONS);
-    // The ISA-95 routes, mounted under /api/v1 as the route index lists them.
-    const koa = createApp(app.deps);
-    koa.use(buildRouter('/api/v1', isa95Routes, app.deps.config.http.jsonLimit).routes());
-    server = http.createServer(koa.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = request(server);
+    app = await startTestApp(ISA95_TEST_ENV);
+    api = app.http;
 
     admin = await signedInUser(app, ['admin']);
     supervisor = await signedInUser(app, ['supervisor', 'quality']);
@@ -83,7 +54,7 @@ describe('Feature: ISA-95 production schedules in, production performance out (I
     for (const [id, unit] of [['FG-7001', 'EA'], ['FG-7002', 'EA'], ['RM-1001', 'KG']]) {
       expect((await api.put(`/api/v1/isa95/material-definitions/${id}`).set(owner.auth).send({ unit })).status).toBe(201);
     }
-    await deployReleased(app, release);
+    await deployReleased(app, scheduleReleaseStandIn);
     const registered = await app.http
       .post('/api/v1/connectors')
       .set(admin.auth)
@@ -124,7 +95,6 @@ describe('Feature: ISA-95 production schedules in, production performance out (I
   });
   afterAll(async () => {
     await dispatcher?.stop();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
     await app?.close();
     await erp?.close();
   });
