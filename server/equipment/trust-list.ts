@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { OPCUACertificateManager as CertificateManager } from 'node-opcua';
-import type { CommandContext } from '../commands/run-command';
+import type { Actor, RequestContext } from '../auth/actor';
+import { runCommand, type CommandDeps } from '../commands/run-command';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 
 // The OPC UA client's trust list (E01): the server certificates in the PKI dir's trusted/certs and
@@ -57,35 +58,52 @@ export async function listServerCertificates(pkiDir: string): Promise<ServerCert
   return all;
 }
 
-/**
- * Moves a server certificate to the trusted or rejected store, audited with a reason. The move
- * (local files only) happens inside the command; if the audit entry fails, the caller sees the
- * error and may repeat the request (the move is idempotent).
- * @throws NotFoundError when no stored certificate has this thumbprint
- * @throws ConflictError when it already has the requested status
- */
-export async function setServerCertificateTrust(ctx: CommandContext, pkiDir: string, thumbprint: string, to: TrustStatus, reason: string): Promise<ServerCertificate> {
-  const certificate = (await listServerCertificates(pkiDir)).find((c) => c.thumbprint === thumbprint.toLowerCase());
-  if (!certificate) throw new NotFoundError(`No trusted or rejected server certificate has the thumbprint ${thumbprint}`);
-  if (certificate.status === to) throw new ConflictError(`The certificate ${thumbprint} is already ${to}`);
+/** Moves a stored certificate between the trusted and rejected folders (node-opcua's manager). */
+async function moveCertificate(pkiDir: string, der: Buffer, to: TrustStatus): Promise<void> {
   // Loaded on first use: node-opcua takes seconds to load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OPCUACertificateManager } = require('node-opcua') as { OPCUACertificateManager: typeof CertificateManager };
   const manager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: false, disableFileWatchers: true } as ConstructorParameters<typeof CertificateManager>[0]);
   try {
     await manager.initialize();
-    if (to === 'trusted') await manager.trustCertificate(certificate.der);
-    else await manager.rejectCertificate(certificate.der);
+    if (to === 'trusted') await manager.trustCertificate(der);
+    else await manager.rejectCertificate(der);
   } finally {
     await manager.dispose();
   }
-  const after = { ...certificate, status: to };
-  ctx.emit({
-    type: to === 'trusted' ? 'equipment.certificateTrusted' : 'equipment.certificateRejected',
-    entity: { type: 'EquipmentCertificate', id: certificate.thumbprint },
-    before: { status: certificate.status },
-    after: { status: to, subject: certificate.subject, issuer: certificate.issuer, validFrom: certificate.validFrom, validTo: certificate.validTo },
-    reason,
-  });
-  return after;
+}
+
+/**
+ * Moves a server certificate to the trusted or rejected store, audited with a reason. The folders
+ * are not in the database: the move happens first, then the audit entry in a command of its own;
+ * if that does not commit, the certificate is moved back, so no change of trust goes unaudited.
+ * @throws NotFoundError when no stored certificate has this thumbprint
+ * @throws ConflictError when it already has the requested status
+ */
+export async function setServerCertificateTrust(
+  deps: CommandDeps,
+  actor: Actor,
+  request: RequestContext,
+  change: { pkiDir: string; thumbprint: string; to: TrustStatus; reason: string },
+): Promise<ServerCertificate> {
+  const { pkiDir, thumbprint, to, reason } = change;
+  const certificate = (await listServerCertificates(pkiDir)).find((c) => c.thumbprint === thumbprint.toLowerCase());
+  if (!certificate) throw new NotFoundError(`No trusted or rejected server certificate has the thumbprint ${thumbprint}`);
+  if (certificate.status === to) throw new ConflictError(`The certificate ${thumbprint} is already ${to}`);
+  await moveCertificate(pkiDir, certificate.der, to);
+  try {
+    await runCommand(deps, actor, request, async (ctx) => {
+      ctx.emit({
+        type: to === 'trusted' ? 'equipment.certificateTrusted' : 'equipment.certificateRejected',
+        entity: { type: 'EquipmentCertificate', id: certificate.thumbprint },
+        before: { status: certificate.status },
+        after: { status: to, subject: certificate.subject, issuer: certificate.issuer, validFrom: certificate.validFrom, validTo: certificate.validTo },
+        reason,
+      });
+    });
+  } catch (error) {
+    await moveCertificate(pkiDir, certificate.der, certificate.status);
+    throw error;
+  }
+  return { ...certificate, status: to };
 }

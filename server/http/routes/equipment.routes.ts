@@ -42,7 +42,7 @@ const certificateTrust = (to: TrustStatus) => ({
   responses: { 200: { description: 'The certificate after the move', schema: serverCertificateSchema }, ...errorResponses(400, 401, 403, 404, 409) },
   async handler(ctx: AppContext) {
     const { params, body } = ctx.state.input;
-    const moved = await runCommand(ctx.deps, actorOf(ctx), ctx.state.request, (c) => setServerCertificateTrust(c, ctx.deps.config.opcua.pkiDir, params.thumbprint, to, body.reason));
+    const moved = await setServerCertificateTrust(ctx.deps, actorOf(ctx), ctx.state.request, { pkiDir: ctx.deps.config.opcua.pkiDir, thumbprint: params.thumbprint, to, reason: body.reason });
     ctx.body = presentCertificate(moved);
   },
 });
