@@ -1,14 +1,10 @@
-import { createConnectorInvoker } from '../../server/adapters/http/connector-invoker';
-import { HttpConnector } from '../../server/adapters/http/http-connector';
 import { systemActor } from '../../server/auth/actor';
-import { connectorSecretBox } from '../../server/commands/manage-connectors';
 import { runCommand } from '../../server/commands/run-command';
 import { enqueuePerformance } from '../../server/isa95/enqueue-performance';
 import { OutboxDispatcher } from '../../server/jobs/outbox-dispatcher';
-import { findConnectorByName } from '../../server/repos/connectors.repo';
 import { deployReleased } from '../support/deploy';
 import { auditOf, buildServicePrincipal, signedInUser } from '../support/factories';
-import { ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
+import { httpInvokerOf, ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 
@@ -258,11 +254,7 @@ describe('the outbox: GET /api/v1/isa95/outbox and POST /api/v1/isa95/outbox/:id
   let dispatcher: OutboxDispatcher;
   let deadId: string;
   beforeAll(async () => {
-    const invoker = createConnectorInvoker({
-      findConnector: (name) => findConnectorByName(app.deps.db, name),
-      secretBox: () => connectorSecretBox(app.deps.config, app.deps.logger),
-      http: new HttpConnector({ logger: app.deps.logger }),
-    });
+    const invoker = httpInvokerOf(app);
     dispatcher = new OutboxDispatcher({ ...app.deps, invoker, nodeId: 'outbox-test' }, { intervalMs: 1000, leaseMs: 30_000, backoffMs: 1000 });
     // A message for a connector nobody registered, with one attempt: it is dead-lettered at once.
     const { message } = await runCommand(app.deps, systemActor('test'), {}, (ctx) =>

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createConnectorInvoker, type ConnectorInvoker } from '../../server/adapters/http/connector-invoker';
-import { HttpConnector } from '../../server/adapters/http/http-connector';
+import type { ConnectorInvoker } from '../../server/adapters/http/connector-invoker';
 import { startErpSimulator, type ErpSimulator } from '../../server/adapters/simulators/erp';
 import { systemActor } from '../../server/auth/actor';
-import { connectorSecretBox } from '../../server/commands/manage-connectors';
 import { runCommand } from '../../server/commands/run-command';
 import { emitProductionPerformanceOperation } from '../../server/isa95/emit-production-performance';
 import { enqueuePerformance } from '../../server/isa95/enqueue-performance';
 import type { PerformanceReportInput } from '../../server/isa95/production-performance';
 import { claimDueOutboxMessages } from '../../server/isa95/outbox.repo';
 import { OutboxDispatcher } from '../../server/jobs/outbox-dispatcher';
-import { findConnectorByName } from '../../server/repos/connectors.repo';
 import { advanceClock, deployReleased } from '../support/deploy';
 import { auditOf, buildServicePrincipal, signedInUser } from '../support/factories';
-import { ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
+import { httpInvokerOf, ISA95_TEST_ENV, scheduleReleaseStandIn } from '../support/isa95';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 
@@ -85,11 +82,7 @@ describe('Feature: ISA-95 production schedules in, production performance out (I
         },
       });
     expect(registered.status).toBe(201);
-    invoker = createConnectorInvoker({
-      findConnector: (name) => findConnectorByName(app.deps.db, name),
-      secretBox: () => connectorSecretBox(app.deps.config, app.deps.logger),
-      http: new HttpConnector({ logger: app.deps.logger }),
-    });
+    invoker = httpInvokerOf(app);
     // A long interval: a running dispatcher that delivers at once was woken by the commit.
     dispatcher = new OutboxDispatcher({ ...app.deps, invoker, nodeId: 'isa95-node' }, { intervalMs: 60_000, leaseMs: 30_000, backoffMs: 1000 });
   });

@@ -1,4 +1,9 @@
+import { createConnectorInvoker, type ConnectorInvoker } from '../../server/adapters/http/connector-invoker';
+import { HttpConnector } from '../../server/adapters/http/http-connector';
+import { connectorSecretBox } from '../../server/commands/manage-connectors';
+import { findConnectorByName } from '../../server/repos/connectors.repo';
 import { buildProcess, messageRef } from './bpmn-builder';
+import type { TestApp } from './test-app';
 
 /**
  * Long sessions (the clock moves far), and the app's outbox dispatcher off: the ISA-95 tests drive
@@ -21,3 +26,12 @@ export const scheduleReleaseStandIn = buildProcess({
     { from: 'Release', to: 'End' },
   ],
 });
+
+/** The HTTP connector invoker a node builds (server/node.ts), for a dispatcher a test drives itself. */
+export function httpInvokerOf(app: TestApp): ConnectorInvoker {
+  return createConnectorInvoker({
+    findConnector: (name) => findConnectorByName(app.deps.db, name),
+    secretBox: () => connectorSecretBox(app.deps.config, app.deps.logger),
+    http: new HttpConnector({ logger: app.deps.logger }),
+  });
+}
