@@ -27,8 +27,21 @@ export type AuditEntryContent = {
  * Changing any field of any entry, or removing or reordering entries, breaks the chain.
  */
 export function computeAuditHash(prevHash: string, entry: AuditEntryContent): string {
-  const canonical = canonicalJson({
-    seq: entry.seq,
+  return sha256Hex(`${prevHash}\n${canonicalJson({ ...hashedFields(entry), seq: entry.seq })}`);
+}
+
+/**
+ * The canonical JSON that computeAuditHash hashes, without its closing `,"seq":<n>}`: the database
+ * assigns seq when it appends the entry and completes the text there (audit-events.repo.ts).
+ * This works because `seq` sorts after every other key of the content; a new hashed field that
+ * sorts after `seq` would need another scheme (audit-chain.test.ts guards it).
+ */
+export function auditCanonicalPrefix(entry: Omit<AuditEntryContent, 'seq'>): string {
+  return canonicalJson(hashedFields(entry)).slice(0, -1);
+}
+
+function hashedFields(entry: Omit<AuditEntryContent, 'seq'>): Record<string, unknown> {
+  return {
     occurredAt: entry.occurredAt.toISOString(),
     actorType: entry.actorType,
     actorId: entry.actorId,
@@ -42,8 +55,7 @@ export function computeAuditHash(prevHash: string, entry: AuditEntryContent): st
     reason: entry.reason,
     requestId: entry.requestId,
     context: entry.context,
-  });
-  return sha256Hex(`${prevHash}\n${canonical}`);
+  };
 }
 
 /**

@@ -1,33 +1,31 @@
 import type { Knex } from 'knex';
 import type { AuditEventRow } from '../db/tables';
-import { computeAuditHash, GENESIS_HASH, type AuditEntryContent } from '../events/audit-chain';
-
-// One arbitrary constant: the advisory lock that orders appends to the chain across nodes.
-const AUDIT_CHAIN_LOCK = 4_711_000_001;
+import { auditCanonicalPrefix, type AuditEntryContent } from '../events/audit-chain';
 
 export type NewAuditEntry = Omit<AuditEntryContent, 'seq'>;
 export type AuditEvent = AuditEntryContent & { prevHash: string; hash: string };
 
 /**
- * Appends entries to the hash chain inside the caller's transaction. The chain head is locked
- * until that transaction ends, so sequence numbers are gapless and follow commit order.
+ * Appends entries to the hash chain inside the caller's transaction, in one statement: the
+ * database function gemba_audit_append (migration 20261208000000) takes the chain's advisory
+ * lock (key 4711000001), reads the head, hashes and inserts the entries. One round trip instead
+ * of three means the lock, held until the transaction ends, is held only for that statement and
+ * the COMMIT, so sequence numbers stay gapless and in commit order without queueing every
+ * transaction behind round trips. Call it as the transaction's last statement.
  */
 export async function appendAuditEntries(trx: Knex.Transaction, entries: NewAuditEntry[]): Promise<AuditEvent[]> {
   if (entries.length === 0) return [];
-  await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-  const head = await trx('audit_events').select('seq', 'hash').orderBy('seq', 'desc').first();
-  let seq = head ? Number(head.seq) : 0;
-  let prevHash = head ? head.hash : GENESIS_HASH;
-  const written: AuditEvent[] = [];
-  for (const entry of entries) {
-    seq += 1;
-    const content: AuditEntryContent = { ...entry, seq };
-    const hash = computeAuditHash(prevHash, content);
-    written.push({ ...content, prevHash, hash });
-    prevHash = hash;
-  }
-  await trx('audit_events').insert(written.map(toRow));
-  return written;
+  const result = await trx.raw(
+    'SELECT entry_seq, entry_prev_hash, entry_hash FROM gemba_audit_append(?::jsonb) ORDER BY entry_seq',
+    [JSON.stringify(entries.map(toAppendArgument))],
+  );
+  const rows = result.rows as Array<{ entry_seq: number | string; entry_prev_hash: string; entry_hash: string }>;
+  return entries.map((entry, index) => ({
+    ...entry,
+    seq: Number(rows[index].entry_seq),
+    prevHash: rows[index].entry_prev_hash,
+    hash: rows[index].entry_hash,
+  }));
 }
 
 export type AuditFilter = {
@@ -63,25 +61,26 @@ export async function readAuditChunk(db: Knex | Knex.Transaction, afterSeq: numb
   return (rows as AuditEventRow[]).map(fromRow);
 }
 
-function toRow(event: AuditEvent): AuditEventRow {
+/**
+ * One element of gemba_audit_append's argument: the row's columns, the JSON columns as JSON values
+ * (null or absent is stored as SQL NULL, as before), and the hash's canonical prefix.
+ */
+function toAppendArgument(entry: NewAuditEntry): Record<string, unknown> {
   return {
-    seq: event.seq,
-    occurred_at: event.occurredAt,
-    actor_type: event.actorType,
-    actor_id: event.actorId,
-    actor_name: event.actorName,
-    printed_name: event.printedName,
-    action: event.action,
-    entity_type: event.entityType,
-    entity_id: event.entityId,
-    // knex would send JS arrays as PostgreSQL arrays; jsonb wants JSON text.
-    before: event.before === null || event.before === undefined ? null : JSON.stringify(event.before),
-    after: event.after === null || event.after === undefined ? null : JSON.stringify(event.after),
-    reason: event.reason,
-    request_id: event.requestId,
-    context: event.context === null ? null : (JSON.stringify(event.context) as unknown as Record<string, unknown>),
-    prev_hash: event.prevHash,
-    hash: event.hash,
+    occurred_at: entry.occurredAt.toISOString(),
+    actor_type: entry.actorType,
+    actor_id: entry.actorId,
+    actor_name: entry.actorName,
+    printed_name: entry.printedName,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    reason: entry.reason,
+    request_id: entry.requestId,
+    context: entry.context,
+    canonical_prefix: auditCanonicalPrefix(entry),
   };
 }
 

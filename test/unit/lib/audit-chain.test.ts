@@ -1,5 +1,6 @@
-import { computeAuditHash, GENESIS_HASH, type AuditEntryContent } from '../../../server/events/audit-chain';
+import { auditCanonicalPrefix, computeAuditHash, GENESIS_HASH, type AuditEntryContent } from '../../../server/events/audit-chain';
 import { canonicalJson } from '../../../server/lib/canonical-json';
+import { sha256Hex } from '../../../server/lib/hash';
 
 const entry: AuditEntryContent = {
   seq: 1,
@@ -40,5 +41,70 @@ describe('audit hash chain', () => {
     ['sequence', { seq: 2 }],
   ])('changes when the %s changes', (_field, change) => {
     expect(computeAuditHash(GENESIS_HASH, { ...entry, ...change })).not.toBe(computeAuditHash(GENESIS_HASH, entry));
+  });
+
+  describe('canonical prefix (the database appends `,"seq":<n>}` and hashes there)', () => {
+    const { seq: _seq, ...withoutSeq } = entry;
+    const cases: Array<[string, Omit<AuditEntryContent, 'seq'>]> = [
+      ['a plain entry', withoutSeq],
+      [
+        'unicode, escapes and nested objects',
+        {
+          ...withoutSeq,
+          printedName: 'Zoë Ångström 测试 😀',
+          reason: 'line\nbreak, "quoted", tab\t, back\\slash, \u2028',
+          before: { z: { y: [1, 2.5, { x: 'ü' }], a: true }, 'ключ': 'значение' },
+          after: [{ b: 1, a: [null, { d: {}, c: [] }] }],
+          context: { station: 'Hall €3', nested: { deeper: { deepest: '🚀' } } },
+        },
+      ],
+      [
+        'null fields',
+        {
+          ...withoutSeq,
+          actorType: 'system',
+          actorId: null,
+          actorName: null,
+          printedName: null,
+          before: null,
+          after: undefined,
+          reason: null,
+          requestId: null,
+          context: null,
+        },
+      ],
+    ];
+
+    it.each(cases)('completed with seq, is the canonical JSON computeAuditHash hashes: %s', (_name, content) => {
+      for (const seq of [1, 42, 9_007_199_254]) {
+        const full = { ...content, seq };
+        const completed = `${auditCanonicalPrefix(content)},"seq":${seq}}`;
+        expect(completed).toBe(
+          canonicalJson({
+            seq,
+            occurredAt: content.occurredAt.toISOString(),
+            actorType: content.actorType,
+            actorId: content.actorId,
+            actorName: content.actorName,
+            printedName: content.printedName,
+            action: content.action,
+            entityType: content.entityType,
+            entityId: content.entityId,
+            before: content.before ?? null,
+            after: content.after ?? null,
+            reason: content.reason,
+            requestId: content.requestId,
+            context: content.context,
+          }),
+        );
+        expect(sha256Hex(`${GENESIS_HASH}\n${completed}`)).toBe(computeAuditHash(GENESIS_HASH, full));
+        expect(JSON.parse(completed)).toEqual({ ...JSON.parse(`${auditCanonicalPrefix(content)}}`), seq });
+      }
+    });
+
+    it('relies on seq sorting after every other hashed key', () => {
+      const keys = Object.keys(JSON.parse(canonicalJson({ ...entry, occurredAt: entry.occurredAt.toISOString() })) as object);
+      expect(keys[keys.length - 1]).toBe('seq');
+    });
   });
 });
