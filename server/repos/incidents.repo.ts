@@ -34,27 +34,27 @@ export async function insertIncident(
       created_at: incident.now,
     })
     .returning('*');
-  return fromRow(row as IncidentRow);
+  return incidentFromRow(row as IncidentRow);
 }
 
 export async function findIncident(db: Knex | Knex.Transaction, id: string): Promise<Incident | undefined> {
   const row = await db('incidents').where({ id }).first();
-  return row ? fromRow(row) : undefined;
+  return row ? incidentFromRow(row) : undefined;
 }
 
 export async function findIncidentForUpdate(trx: Knex.Transaction, id: string): Promise<Incident | undefined> {
   const row = await trx('incidents').where({ id }).forUpdate().first();
-  return row ? fromRow(row) : undefined;
+  return row ? incidentFromRow(row) : undefined;
 }
 
 export async function findOpenIncidentsOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<Incident[]> {
   const rows = await db('incidents').where({ instance_id: instanceId, status: 'open' }).orderBy('created_at');
-  return (rows as IncidentRow[]).map(fromRow);
+  return (rows as IncidentRow[]).map(incidentFromRow);
 }
 
 export async function resolveIncident(trx: Knex.Transaction, id: string, by: string, resolution: string, now: Date): Promise<Incident> {
   const [row] = await trx('incidents').where({ id }).update({ status: 'resolved', resolved_at: now, resolved_by: by, resolution }).returning('*');
-  return fromRow(row as IncidentRow);
+  return incidentFromRow(row as IncidentRow);
 }
 
 export type IncidentFilter = { status?: 'open' | 'resolved'; instanceId?: string; key?: string; limit: number; offset: number };
@@ -69,10 +69,11 @@ export async function listIncidents(db: Knex | Knex.Transaction, filter: Inciden
   };
   const rows = await where(db('incidents').select('incidents.*', 'i.key as key', 'i.business_key as business_key')).orderBy('incidents.created_at', 'desc').limit(filter.limit).offset(filter.offset);
   const [{ count }] = await where(db('incidents').count({ count: '*' }));
-  return { items: rows.map((row: IncidentRow & { key: string; business_key: string | null }) => ({ ...fromRow(row), key: row.key, businessKey: row.business_key })), total: Number(count) };
+  return { items: rows.map((row: IncidentRow & { key: string; business_key: string | null }) => ({ ...incidentFromRow(row), key: row.key, businessKey: row.business_key })), total: Number(count) };
 }
 
-function fromRow(row: IncidentRow): Incident {
+/** Maps a row (also one read back from JSON with its timestamps revived) to the domain type. */
+export function incidentFromRow(row: IncidentRow): Incident {
   return {
     id: row.id,
     instanceId: row.instance_id,

@@ -56,23 +56,23 @@ export async function insertJob(trx: Knex.Transaction, job: NewJob): Promise<Job
     .onConflict(trx.raw(`(instance_id, execution_id, kind) WHERE status IN ('pending', 'running')`))
     .ignore()
     .returning('*');
-  return rows[0] ? fromRow(rows[0] as JobRow) : undefined;
+  return rows[0] ? jobFromRow(rows[0] as JobRow) : undefined;
 }
 
 /** Live (pending or running) jobs of an instance. */
 export async function findLiveJobsOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<Job[]> {
   const rows = await db('jobs').where({ instance_id: instanceId }).whereIn('status', ['pending', 'running']).orderBy('due_at');
-  return (rows as JobRow[]).map(fromRow);
+  return (rows as JobRow[]).map(jobFromRow);
 }
 
 export async function findJob(db: Knex | Knex.Transaction, id: string): Promise<Job | undefined> {
   const row = await db('jobs').where({ id }).first();
-  return row ? fromRow(row) : undefined;
+  return row ? jobFromRow(row) : undefined;
 }
 
 export async function findJobForUpdate(trx: Knex.Transaction, id: string): Promise<Job | undefined> {
   const row = await trx('jobs').where({ id }).forUpdate().first();
-  return row ? fromRow(row) : undefined;
+  return row ? jobFromRow(row) : undefined;
 }
 
 /**
@@ -96,7 +96,7 @@ export async function claimDueJobs(
      RETURNING *`,
     [options.owner, leaseUntil, options.now, options.kinds, options.now, options.now, options.limit],
   );
-  return (result.rows as JobRow[]).map(fromRow);
+  return (result.rows as JobRow[]).map(jobFromRow);
 }
 
 /** The earliest due time of a pending job of these kinds (the poller sleeps until then). */
@@ -137,10 +137,11 @@ export async function cancelJobs(trx: Knex.Transaction, ids: string[], now: Date
     .whereIn('status', ['pending', 'running'])
     .update({ status: 'cancelled', finished_at: now, updated_at: now, lease_owner: null, lease_expires_at: null })
     .returning('*');
-  return (rows as JobRow[]).map(fromRow);
+  return (rows as JobRow[]).map(jobFromRow);
 }
 
-function fromRow(row: JobRow): Job {
+/** Maps a row (also one read back from JSON with its timestamps revived) to the domain type. */
+export function jobFromRow(row: JobRow): Job {
   return {
     id: row.id,
     kind: row.kind as JobKind,

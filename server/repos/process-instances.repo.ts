@@ -25,7 +25,8 @@ export type ProcessInstance = {
 /** An instance with its stored engine state, as an event handler needs it (the row is locked). */
 export type LockedInstance = ProcessInstance & { engineState: unknown };
 
-const SUMMARY = [
+/** The columns of an instance without its engine state. */
+export const INSTANCE_SUMMARY_COLUMNS = [
   'id', 'version_id', 'key', 'business_key', 'status', 'variables', 'state_bytes', 'lock_version', 'parent_instance_id',
   'parent_execution_id', 'started_by', 'started_by_name', 'started_at', 'ended_at', 'end_reason', 'updated_at',
 ];
@@ -40,17 +41,26 @@ export type NewInstance = {
   parentInstanceId?: string | null;
   parentExecutionId?: string | null;
   now: Date;
+  /** What its first run made of it (default: running, no state yet). */
+  status?: InstanceStatus;
+  engineState?: unknown;
+  endedAt?: Date | null;
+  endReason?: string | null;
 };
 
 export async function insertInstance(trx: Knex.Transaction, instance: NewInstance): Promise<LockedInstance> {
+  const state = instance.engineState === undefined || instance.engineState === null ? null : JSON.stringify(instance.engineState);
   const [row] = await trx('process_instances')
     .insert({
       version_id: instance.versionId,
       key: instance.key,
       business_key: instance.businessKey,
-      status: 'running',
+      status: instance.status ?? 'running',
       variables: JSON.stringify(instance.variables) as never,
-      engine_state: null,
+      engine_state: state as never,
+      state_bytes: state === null ? 0 : Buffer.byteLength(state),
+      ended_at: instance.endedAt ?? null,
+      end_reason: instance.endReason ?? null,
       parent_instance_id: instance.parentInstanceId ?? null,
       parent_execution_id: instance.parentExecutionId ?? null,
       started_by: instance.startedBy,
@@ -58,8 +68,9 @@ export async function insertInstance(trx: Knex.Transaction, instance: NewInstanc
       started_at: instance.now,
       updated_at: instance.now,
     })
-    .returning('*');
-  return locked(row as ProcessInstanceRow);
+    .returning(INSTANCE_SUMMARY_COLUMNS);
+  // The state is not read back: the caller holds it, and parsing it again costs more than the insert.
+  return { ...instanceFromRow(row as ProcessInstanceRow), engineState: instance.engineState ?? undefined };
 }
 
 /** Locks an instance row for the rest of the transaction: events of one instance run one at a time. */
@@ -68,9 +79,18 @@ export async function lockInstance(trx: Knex.Transaction, id: string): Promise<L
   return row ? locked(row) : undefined;
 }
 
+/** Locks the instance a task belongs to (see lockInstance), found through the task in the same statement. */
+export async function lockInstanceOfTask(trx: Knex.Transaction, taskId: string): Promise<LockedInstance | undefined> {
+  const row = await trx('process_instances')
+    .where('id', trx('user_tasks').select('instance_id').where({ id: taskId }))
+    .forUpdate()
+    .first();
+  return row ? locked(row) : undefined;
+}
+
 export async function findInstance(db: Knex | Knex.Transaction, id: string): Promise<ProcessInstance | undefined> {
-  const row = await db('process_instances').select(SUMMARY).where({ id }).first();
-  return row ? fromRow(row as unknown as ProcessInstanceRow) : undefined;
+  const row = await db('process_instances').select(INSTANCE_SUMMARY_COLUMNS).where({ id }).first();
+  return row ? instanceFromRow(row as unknown as ProcessInstanceRow) : undefined;
 }
 
 export type InstancePatch = {
@@ -117,18 +137,19 @@ export async function listInstances(db: Knex | Knex.Transaction, filter: Instanc
     if (filter.startedTo) query.where('started_at', '<', filter.startedTo);
     return query;
   };
-  const rows = await where(db('process_instances').select(SUMMARY)).orderBy('started_at', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset);
+  const rows = await where(db('process_instances').select(INSTANCE_SUMMARY_COLUMNS)).orderBy('started_at', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset);
   const [{ count }] = await where(db('process_instances').count({ count: '*' }));
-  return { items: (rows as unknown as ProcessInstanceRow[]).map(fromRow), total: Number(count) };
+  return { items: (rows as unknown as ProcessInstanceRow[]).map(instanceFromRow), total: Number(count) };
 }
 
 /** Running children of an instance (call activities). */
 export async function findChildInstances(db: Knex | Knex.Transaction, parentId: string): Promise<ProcessInstance[]> {
-  const rows = await db('process_instances').select(SUMMARY).where({ parent_instance_id: parentId });
-  return (rows as unknown as ProcessInstanceRow[]).map(fromRow);
+  const rows = await db('process_instances').select(INSTANCE_SUMMARY_COLUMNS).where({ parent_instance_id: parentId });
+  return (rows as unknown as ProcessInstanceRow[]).map(instanceFromRow);
 }
 
-function fromRow(row: ProcessInstanceRow): ProcessInstance {
+/** Maps a row to the domain type. */
+export function instanceFromRow(row: ProcessInstanceRow): ProcessInstance {
   return {
     id: row.id,
     versionId: row.version_id,
@@ -150,5 +171,5 @@ function fromRow(row: ProcessInstanceRow): ProcessInstance {
 }
 
 function locked(row: ProcessInstanceRow): LockedInstance {
-  return { ...fromRow(row), engineState: row.engine_state ?? undefined };
+  return { ...instanceFromRow(row), engineState: row.engine_state ?? undefined };
 }

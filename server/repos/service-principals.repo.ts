@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { revivedRow } from './json-rows';
 import type { ApiKeyRow, ServicePrincipalRow } from '../db/tables';
 import { ConflictError } from '../errors/app-error';
 import { isUniqueViolation } from './pg-errors';
@@ -129,10 +130,11 @@ export async function findPrincipalByKeyHash(
   db: Knex | Knex.Transaction,
   keyHash: string,
 ): Promise<{ principal: ServicePrincipal; key: ApiKey } | undefined> {
-  const key = (await db('api_keys').where({ key_hash: keyHash }).first()) as ApiKeyRow | undefined;
-  if (!key) return undefined;
-  const principal = await findServicePrincipalById(db, key.service_principal_id);
-  return principal ? { principal, key: keyFromRow(key) } : undefined;
+  // One round trip: every API call authenticates through here.
+  const result = await db.raw('SELECT to_jsonb(k) AS key, to_jsonb(p) AS principal FROM api_keys k JOIN service_principals p ON p.id = k.service_principal_id WHERE k.key_hash = ? LIMIT 1', [keyHash]);
+  const row = result.rows[0] as { key: unknown; principal: unknown } | undefined;
+  if (!row) return undefined;
+  return { principal: principalFromRow(revivedRow<ServicePrincipalRow>(row.principal)), key: keyFromRow(revivedRow<ApiKeyRow>(row.key)) };
 }
 
 export async function touchApiKey(db: Knex | Knex.Transaction, id: string, now: Date): Promise<void> {

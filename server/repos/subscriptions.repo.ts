@@ -29,12 +29,12 @@ export async function insertSubscription(
     .onConflict(['instance_id', 'execution_id', 'kind', 'name'])
     .ignore()
     .returning('*');
-  return rows[0] ? fromRow(rows[0] as SubscriptionRow) : undefined;
+  return rows[0] ? subscriptionFromRow(rows[0] as SubscriptionRow) : undefined;
 }
 
 export async function findSubscriptionsOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<EventSubscription[]> {
   const rows = await db('subscriptions').where({ instance_id: instanceId }).orderBy('created_at');
-  return (rows as SubscriptionRow[]).map(fromRow);
+  return (rows as SubscriptionRow[]).map(subscriptionFromRow);
 }
 
 export async function deleteSubscriptions(trx: Knex.Transaction, ids: string[]): Promise<void> {
@@ -56,7 +56,7 @@ export async function findMessageSubscribers(db: Knex | Knex.Transaction, name: 
   if (correlationKey !== null) {
     query.where((q) => q.where('s.correlation_key', correlationKey).orWhere((b) => b.whereNull('s.correlation_key').where('i.business_key', correlationKey)));
   }
-  return ((await query) as SubscriptionRow[]).map(fromRow);
+  return ((await query) as SubscriptionRow[]).map(subscriptionFromRow);
 }
 
 /** Every running instance subscribed to a signal, one subscription per instance. */
@@ -69,10 +69,11 @@ export async function findSignalSubscribers(db: Knex | Knex.Transaction, name: s
     .select('s.*')
     .orderBy('s.created_at');
   const seen = new Set<string>();
-  return (rows as SubscriptionRow[]).map(fromRow).filter((sub) => (seen.has(sub.instanceId) ? false : (seen.add(sub.instanceId), true)));
+  return (rows as SubscriptionRow[]).map(subscriptionFromRow).filter((sub) => (seen.has(sub.instanceId) ? false : (seen.add(sub.instanceId), true)));
 }
 
-function fromRow(row: SubscriptionRow): EventSubscription {
+/** Maps a row (also one read back from JSON with its timestamps revived) to the domain type. */
+export function subscriptionFromRow(row: SubscriptionRow): EventSubscription {
   return {
     id: row.id,
     instanceId: row.instance_id,

@@ -62,27 +62,41 @@ export async function insertUserTask(trx: Knex.Transaction, task: NewUserTask): 
     .onConflict(['instance_id', 'execution_id'])
     .ignore()
     .returning('*');
-  return rows[0] ? fromRow(rows[0] as UserTaskRow) : undefined;
+  return rows[0] ? userTaskFromRow(rows[0] as UserTaskRow) : undefined;
 }
 
 export async function findOpenTasksOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<UserTask[]> {
   const rows = await db('user_tasks').where({ instance_id: instanceId }).whereIn('status', ['open', 'awaiting_verification']).orderBy('created_at');
-  return (rows as UserTaskRow[]).map(fromRow);
+  return (rows as UserTaskRow[]).map(userTaskFromRow);
 }
 
 export async function findTasksOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<UserTask[]> {
   const rows = await db('user_tasks').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id');
-  return (rows as UserTaskRow[]).map(fromRow);
+  return (rows as UserTaskRow[]).map(userTaskFromRow);
 }
 
 export async function findTask(db: Knex | Knex.Transaction, id: string): Promise<UserTask | undefined> {
   const row = await db('user_tasks').where({ id }).first();
-  return row ? fromRow(row) : undefined;
+  return row ? userTaskFromRow(row) : undefined;
+}
+
+/** A task with the key, business key and version of its instance, in one round trip. */
+export async function findTaskWithInstance(
+  db: Knex | Knex.Transaction,
+  id: string,
+): Promise<{ task: UserTask; instance: { key: string; businessKey: string | null; versionId: string } } | undefined> {
+  const row = await db('user_tasks')
+    .join('process_instances as i', 'i.id', 'user_tasks.instance_id')
+    .select('user_tasks.*', 'i.key as instance_key', 'i.business_key as instance_business_key', 'i.version_id as instance_version_id')
+    .where('user_tasks.id', id)
+    .first();
+  if (!row) return undefined;
+  return { task: userTaskFromRow(row as UserTaskRow), instance: { key: row.instance_key, businessKey: row.instance_business_key, versionId: row.instance_version_id } };
 }
 
 export async function findTaskForUpdate(trx: Knex.Transaction, id: string): Promise<UserTask | undefined> {
   const row = await trx('user_tasks').where({ id }).forUpdate().first();
-  return row ? fromRow(row) : undefined;
+  return row ? userTaskFromRow(row) : undefined;
 }
 
 export type TaskPatch = Partial<{
@@ -109,14 +123,14 @@ export async function updateTask(trx: Knex.Transaction, id: string, patch: TaskP
     columns[key === 'submitted' ? 'submitted' : map[key]] = key === 'submitted' ? JSON.stringify(value) : value;
   }
   const [row] = await trx('user_tasks').where({ id }).update(columns).returning('*');
-  return fromRow(row as UserTaskRow);
+  return userTaskFromRow(row as UserTaskRow);
 }
 
 /** Closes the open tasks of an instance whose executions no longer wait; returns them. */
 export async function cancelTasks(trx: Knex.Transaction, ids: string[], now: Date): Promise<UserTask[]> {
   if (ids.length === 0) return [];
   const rows = await trx('user_tasks').whereIn('id', ids).whereIn('status', ['open', 'awaiting_verification']).update({ status: 'cancelled', updated_at: now }).returning('*');
-  return (rows as UserTaskRow[]).map(fromRow);
+  return (rows as UserTaskRow[]).map(userTaskFromRow);
 }
 
 export type TaskFilter = {
@@ -164,12 +178,13 @@ export async function listTasks(db: Knex | Knex.Transaction, filter: TaskFilter)
     .offset(filter.offset);
   const [{ count }] = await where(db('user_tasks').count({ count: '*' }));
   return {
-    items: rows.map((row: UserTaskRow & { key: string; business_key: string | null }) => ({ ...fromRow(row), key: row.key, businessKey: row.business_key })),
+    items: rows.map((row: UserTaskRow & { key: string; business_key: string | null }) => ({ ...userTaskFromRow(row), key: row.key, businessKey: row.business_key })),
     total: Number(count),
   };
 }
 
-function fromRow(row: UserTaskRow): UserTask {
+/** Maps a row (also one read back from JSON with its timestamps revived) to the domain type. */
+export function userTaskFromRow(row: UserTaskRow): UserTask {
   return {
     id: row.id,
     instanceId: row.instance_id,

@@ -4,14 +4,18 @@ import { ConflictError } from '../errors/app-error';
 import type { CommandContext } from '../commands/run-command';
 import { recordActivityHistory } from '../repos/activity-history.repo';
 import { insertIncident, type Incident } from '../repos/incidents.repo';
-import { cancelJobs, findLiveJobsOfInstance, insertJob, updateJob, type Job, type JobKind } from '../repos/jobs.repo';
-import { updateInstance, type InstanceStatus, type LockedInstance } from '../repos/process-instances.repo';
-import { deleteSubscriptions, findSubscriptionsOfInstance, insertSubscription } from '../repos/subscriptions.repo';
-import { cancelTasks, findOpenTasksOfInstance, insertUserTask, type UserTask } from '../repos/user-tasks.repo';
+import { cancelJobs, insertJob, updateJob, type Job, type JobKind } from '../repos/jobs.repo';
+import { findLiveWaits, type LiveWaits } from '../repos/instance-detail.repo';
+import { updateInstance, type InstancePatch, type InstanceStatus, type LockedInstance } from '../repos/process-instances.repo';
+import { deleteSubscriptions, insertSubscription, type EventSubscription } from '../repos/subscriptions.repo';
+import { cancelTasks, insertUserTask, type UserTask } from '../repos/user-tasks.repo';
 import { presentTaskEvent } from '../presenters/task.presenter';
 import { notifyParent, propagateErrorToParent, reconcileCalls } from './call-activities';
 import type { EngineRuntime } from './engine-runtime';
 import { classifyServiceTask } from './service-task-target';
+
+/** A new instance has no rows to reconcile. */
+const NO_WAITS: LiveWaits = { openTasks: [], liveJobs: [], subscriptions: [] };
 
 /** What applying one event did, for the command that asked for it. */
 export type AppliedEvent = {
@@ -49,7 +53,36 @@ export async function applyEvent(
   options: ApplyOptions,
 ): Promise<AppliedEvent> {
   const result = await engine.run(ctx.trx, instance.versionId, instance.engineState, event, ctx.now);
+  return persistRun(ctx, engine, instance, event, result, options);
+}
 
+/**
+ * What the instance row becomes after a run that applied (not for failed runs, which keep the
+ * stored state and open an incident).
+ */
+export function instancePatchAfter(result: RunResult, current: { status: InstanceStatus; variables: Record<string, unknown> }, now: Date): InstancePatch & { status: InstanceStatus; variables: Record<string, unknown> } {
+  const ended = result.outcome.status === 'completed' || result.outcome.status === 'cancelled';
+  const status: InstanceStatus = ended ? (result.outcome.status as InstanceStatus) : current.status === 'incident' ? 'incident' : 'running';
+  return {
+    status,
+    variables: result.snapshot?.variables ?? current.variables,
+    engineState: result.state === undefined ? undefined : result.state,
+    ...(ended ? { endedAt: now, endReason: result.outcome.status === 'cancelled' ? (result.outcome.reason ?? 'cancelled') : 'completed' } : {}),
+  };
+}
+
+/**
+ * Persists a run of the engine on `instance` (see applyEvent). `rowWritten`: the instance row
+ * already holds what {@link instancePatchAfter} gives (a start inserts it so), no update needed.
+ */
+export async function persistRun(
+  ctx: CommandContext,
+  engine: EngineRuntime,
+  instance: LockedInstance,
+  event: EngineEvent,
+  result: RunResult,
+  options: ApplyOptions & { rowWritten?: boolean },
+): Promise<AppliedEvent> {
   if (result.outcome.status === 'failed') {
     const failure = result.outcome;
     // A child instance's uncaught BPMN error belongs to its caller (call activity), not to an incident here.
@@ -68,23 +101,14 @@ export async function applyEvent(
   }
 
   const ended = result.outcome.status === 'completed' || result.outcome.status === 'cancelled';
-  const status: InstanceStatus = ended ? (result.outcome.status as InstanceStatus) : instance.status === 'incident' ? 'incident' : 'running';
+  const patch = instancePatchAfter(result, instance, ctx.now);
+  const status = patch.status;
   const snapshot: WaitSnapshot = result.snapshot ?? { variables: instance.variables, userTasks: [], jobs: [], timers: [], subscriptions: [], other: [] };
-  await updateInstance(
-    ctx.trx,
-    instance.id,
-    {
-      status,
-      variables: snapshot.variables,
-      engineState: result.state === undefined ? undefined : result.state,
-      ...(ended ? { endedAt: ctx.now, endReason: result.outcome.status === 'cancelled' ? (result.outcome.reason ?? 'cancelled') : 'completed' } : {}),
-    },
-    ctx.now,
-  );
-  const fresh = Boolean(options.fresh);
-  const createdTasks = await reconcileUserTasks(ctx, instance, ended ? [] : snapshot.userTasks, fresh);
-  await reconcileJobs(ctx, instance, ended ? [] : snapshot.jobs, ended ? [] : snapshot.timers, fresh);
-  await reconcileSubscriptions(ctx.trx, instance, ended ? [] : snapshot.subscriptions, ctx.now, fresh);
+  if (!options.rowWritten) await updateInstance(ctx.trx, instance.id, patch, ctx.now);
+  const existing = options.fresh ? NO_WAITS : await findLiveWaits(ctx.trx, instance.id);
+  const createdTasks = await reconcileUserTasks(ctx, instance, ended ? [] : snapshot.userTasks, existing.openTasks);
+  await reconcileJobs(ctx, instance, ended ? [] : snapshot.jobs, ended ? [] : snapshot.timers, existing.liveJobs);
+  await reconcileSubscriptions(ctx.trx, instance, ended ? [] : snapshot.subscriptions, ctx.now, existing.subscriptions);
   await recordActivityHistory(ctx.trx, instance.id, result.history.map(toHistory), options.actor);
   await scheduleThrownEvents(ctx, instance, result);
   await reconcileCalls(ctx, engine, instance, ended ? [] : (snapshot.calls ?? []), result);
@@ -121,9 +145,10 @@ export async function applyEvent(
  * Returns the tasks it opened.
  */
 export async function reconcileWaits(ctx: CommandContext, instance: LockedInstance, snapshot: WaitSnapshot): Promise<UserTask[]> {
-  const created = await reconcileUserTasks(ctx, instance, snapshot.userTasks, false);
-  await reconcileJobs(ctx, instance, snapshot.jobs, snapshot.timers, false);
-  await reconcileSubscriptions(ctx.trx, instance, snapshot.subscriptions, ctx.now, false);
+  const existing = await findLiveWaits(ctx.trx, instance.id);
+  const created = await reconcileUserTasks(ctx, instance, snapshot.userTasks, existing.openTasks);
+  await reconcileJobs(ctx, instance, snapshot.jobs, snapshot.timers, existing.liveJobs);
+  await reconcileSubscriptions(ctx.trx, instance, snapshot.subscriptions, ctx.now, existing.subscriptions);
   return created;
 }
 
@@ -151,8 +176,7 @@ async function openIncident(ctx: CommandContext, instance: LockedInstance, resul
   return incident;
 }
 
-async function reconcileUserTasks(ctx: CommandContext, instance: LockedInstance, waiting: WaitingUserTask[], fresh: boolean): Promise<UserTask[]> {
-  const open = fresh ? [] : await findOpenTasksOfInstance(ctx.trx, instance.id);
+async function reconcileUserTasks(ctx: CommandContext, instance: LockedInstance, waiting: WaitingUserTask[], open: UserTask[]): Promise<UserTask[]> {
   const openByExecution = new Map(open.map((task) => [task.executionId, task]));
   const waitingIds = new Set(waiting.map((w) => w.executionId));
   const created: UserTask[] = [];
@@ -205,8 +229,7 @@ export function taskAudience(task: Pick<UserTask, 'candidateGroups' | 'candidate
   return { roles: task.candidateGroups, rooms: [...usernames.map((u) => `username:${u}`), `processInstance:${task.instanceId}`] };
 }
 
-async function reconcileJobs(ctx: CommandContext, instance: LockedInstance, jobs: WaitingJob[], timers: WaitingTimer[], fresh: boolean): Promise<void> {
-  const live = fresh ? [] : await findLiveJobsOfInstance(ctx.trx, instance.id);
+async function reconcileJobs(ctx: CommandContext, instance: LockedInstance, jobs: WaitingJob[], timers: WaitingTimer[], live: Job[]): Promise<void> {
   const liveByKey = new Map<string, Job>(live.map((job) => [`${job.kind === 'timer' ? 'timer' : 'work'}:${job.executionId}`, job]));
   const keep = new Set<string>();
   let scheduled = false;
@@ -274,9 +297,8 @@ async function reconcileJobs(ctx: CommandContext, instance: LockedInstance, jobs
   if (scheduled) ctx.afterCommit(() => ctx.wakeJobs?.());
 }
 
-async function reconcileSubscriptions(trx: Knex.Transaction, instance: LockedInstance, waiting: WaitSnapshot['subscriptions'], now: Date, fresh: boolean): Promise<void> {
-  if (fresh && waiting.length === 0) return;
-  const existing = fresh ? [] : await findSubscriptionsOfInstance(trx, instance.id);
+async function reconcileSubscriptions(trx: Knex.Transaction, instance: LockedInstance, waiting: WaitSnapshot['subscriptions'], now: Date, existing: EventSubscription[]): Promise<void> {
+  if (waiting.length === 0 && existing.length === 0) return;
   const key = (s: { executionId: string; kind: string; name: string }) => `${s.kind}:${s.name}:${s.executionId}`;
   const wanted = new Set(waiting.map(key));
   const have = new Set(existing.map(key));

@@ -4,8 +4,8 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { canonicalJson } from '../../lib/canonical-json';
 import { sha256Hex } from '../../lib/hash';
 import { presentTaskEvent } from '../../presenters/task.presenter';
-import { lockInstance, type LockedInstance } from '../../repos/process-instances.repo';
-import { findTask, findTaskForUpdate, updateTask, type UserTask } from '../../repos/user-tasks.repo';
+import { lockInstanceOfTask, type LockedInstance } from '../../repos/process-instances.repo';
+import { findTaskForUpdate, updateTask, type UserTask } from '../../repos/user-tasks.repo';
 import { applyEvent, taskAudience, type AppliedEvent } from '../../runtime/apply-event';
 import type { EngineRuntime } from '../../runtime/engine-runtime';
 import { recordSignature } from '../sign-record';
@@ -28,10 +28,8 @@ export function isCandidate(task: Pick<UserTask, 'candidateUsers' | 'candidateGr
  * task is still open.
  */
 async function lockTask(ctx: CommandContext, taskId: string, statuses: UserTask['status'][] = ['open']): Promise<{ task: UserTask; instance: LockedInstance }> {
-  const found = await findTask(ctx.trx, taskId);
-  if (!found) throw new NotFoundError(`No task ${taskId}`);
-  const instance = await lockInstance(ctx.trx, found.instanceId);
-  const task = await findTaskForUpdate(ctx.trx, taskId);
+  const instance = await lockInstanceOfTask(ctx.trx, taskId);
+  const task = instance ? await findTaskForUpdate(ctx.trx, taskId) : undefined;
   if (!instance || !task) throw new NotFoundError(`No task ${taskId}`);
   if (!statuses.includes(task.status)) throw new ConflictError(`The task is ${task.status.replace('_', ' ')}`);
   return { task, instance };

@@ -6,9 +6,8 @@ import { runCommand } from '../../commands/run-command';
 import { withSignature } from '../../commands/sign-record';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-error';
 import { presentTask } from '../../presenters/task.presenter';
-import { findInstance } from '../../repos/process-instances.repo';
 import { findProcessVersion } from '../../repos/process-versions.repo';
-import { findTask, listTasks, type UserTask } from '../../repos/user-tasks.repo';
+import { findTaskWithInstance, listTasks, type UserTask } from '../../repos/user-tasks.repo';
 import { validateFormData } from '../../runtime/form-validation';
 import { actorOf, type AppContext } from '../context';
 import { can, canOnEvery } from '../middleware/authorize';
@@ -62,10 +61,10 @@ const taskSchema = z
 
 /** Loads a task the caller may see: a candidate, the assignee, or anyone who may assign tasks. */
 async function visibleTask(ctx: AppContext, id: string): Promise<{ task: UserTask; instance: { key: string; businessKey: string | null; versionId: string } }> {
-  const task = await findTask(ctx.deps.db, id);
+  const found = await findTaskWithInstance(ctx.deps.db, id);
   const user = actorOf(ctx) as UserActor;
-  const instance = task && (await findInstance(ctx.deps.db, task.instanceId));
-  if (!task || !instance) throw new NotFoundError(`No task ${id}`);
+  if (!found) throw new NotFoundError(`No task ${id}`);
+  const { task, instance } = found;
   const involved = mayWork(task, user) || isCandidate(task, user) || task.completedBy === user.username || canOnEvery(ctx, 'assign', 'UserTask') || can(ctx, 'read', 'Record');
   if (!involved) throw new NotFoundError(`No task ${id}`);
   return { task, instance };
@@ -187,9 +186,9 @@ export const taskRoutes = defineRoutes([
       }
       const command = (c: Parameters<Parameters<typeof runCommand>[3]>[0]) =>
         completeUserTask({ ...c, actor: user }, ctx.deps.engine, params.id, { variables: body.variables, signature: body.signature && { meaning: body.signature.meaning, comment: body.signature.comment } });
-      if (body.signature) await withSignature(ctx.deps, user, ctx.state.request, body.signature, command);
-      else await runCommand(ctx.deps, user, ctx.state.request, command);
-      await respond(ctx, params.id);
+      const done = body.signature ? await withSignature(ctx.deps, user, ctx.state.request, body.signature, command) : await runCommand(ctx.deps, user, ctx.state.request, command);
+      // The task as this completion committed it: the performer may see it (completedBy).
+      ctx.body = presentTask(done.task, instance, ctx.deps.clock.now());
     },
   },
   {
@@ -206,7 +205,7 @@ export const taskRoutes = defineRoutes([
       const user = actorOf(ctx) as UserActor;
       const { params, body } = ctx.state.input;
       // The command checks that the verifier is a candidate and not the performer.
-      if (!(await findTask(ctx.deps.db, params.id))) throw new NotFoundError(`No task ${params.id}`);
+      if (!(await findTaskWithInstance(ctx.deps.db, params.id))) throw new NotFoundError(`No task ${params.id}`);
       await withSignature(ctx.deps, user, ctx.state.request, body, (c) => verifyUserTask({ ...c, actor: user }, ctx.deps.engine, params.id, { meaning: body.meaning, comment: body.comment }));
       await respond(ctx, params.id);
     },
