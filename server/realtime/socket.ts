@@ -62,9 +62,29 @@ export function attachRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     });
   });
 
+  // The events of one commit are published together; the same broadcast (name and payload) to
+  // several audiences — an instance started and advanced in one transaction — goes out once, to
+  // all their rooms: one message per client and, across nodes, one NOTIFY instead of several.
+  let pending: Map<string, { name: string; payload: unknown; rooms: Set<string> }> | undefined;
+  const flush = () => {
+    const batch = pending;
+    pending = undefined;
+    for (const { name, payload, rooms } of batch?.values() ?? []) io.to([...rooms]).emit(name, payload);
+  };
   const unsubscribe = deps.bus.subscribe((event: PublishedEvent) => {
     const rooms = audienceRooms(event);
-    if (rooms.length) io.to(rooms).emit(event.broadcastAs ?? event.type, event.payload ?? event.after ?? {});
+    if (rooms.length) {
+      const name = event.broadcastAs ?? event.type;
+      const payload = event.payload ?? event.after ?? {};
+      const key = `${name}\u0000${JSON.stringify(payload)}`;
+      if (!pending) {
+        pending = new Map();
+        queueMicrotask(flush);
+      }
+      const entry = pending.get(key) ?? pending.set(key, { name, payload, rooms: new Set() }).get(key)!;
+      for (const room of rooms) entry.rooms.add(room);
+    }
+    if (ENDS_SESSION.has(event.type) || ENDS_USER_SESSIONS.has(event.type)) flush(); // what the session was told comes first
     if (ENDS_SESSION.has(event.type)) io.in(roomOfSession(event.entity.id)).disconnectSockets(true);
     if (ENDS_USER_SESSIONS.has(event.type)) io.in(roomOfUser(event.entity.id)).disconnectSockets(true);
   });
