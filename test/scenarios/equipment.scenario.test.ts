@@ -179,7 +179,7 @@ describe('Feature: OPC UA equipment in processes', () => {
       expect(configured.body).toMatchObject({ id: 'cell', monitored: true, monitoring: { stateMessages: { Held: 'EquipmentAlarm', Aborted: 'EquipmentAlarm' } } });
       const live = await eventually(async () => {
         const body = await equipment();
-        return body.connection.status === 'connected' && body.state?.value === 'Idle' && body.setpoint?.value === 160 && body.counters ? body : undefined;
+        return body.connection.status === 'connected' && body.state?.value === 'Idle' && body.setpoint?.value === 160 && body.counters?.processed != null && body.temperature ? body : undefined;
       }, 15_000, 'the cell’s live state');
       expect(live).toMatchObject({ endpointUrl: simulator.endpointUrl, counters: { processed: 0, defective: 0 }, temperature: { value: 25, statusCode: 'Good' } });
       expect(live.lastSampleAt).toEqual(expect.any(String));
