@@ -67,13 +67,13 @@ describe('Feature: the instance view', () => {
     });
 
     it('And the rows behind it were each written once: one instance row with its first state, one task, one timer job', async () => {
-      const row = await app.deps.db('process_instances').where({ id: started.id }).first();
+      const row = (await app.deps.db('process_instances').where({ id: started.id }).first())!;
       expect(row).toMatchObject({ status: 'running', lock_version: 0 });
       expect(row.engine_state).toEqual(expect.objectContaining({ v: 1 }));
       expect(row.state_bytes).toBe(Buffer.byteLength(JSON.stringify(row.engine_state)));
       expect(Number((await app.deps.db('user_tasks').where({ instance_id: started.id }).count({ n: '*' }))[0].n)).toBe(1);
       expect(Number((await app.deps.db('jobs').where({ instance_id: started.id, kind: 'timer' }).count({ n: '*' }))[0].n)).toBe(1);
-      const start = await app.deps.db('activity_history').where({ instance_id: started.id, activity_id: 'Start' }).first();
+      const start = (await app.deps.db('activity_history').where({ instance_id: started.id, activity_id: 'Start' }).first())!;
       expect(start).toMatchObject({ outcome: 'completed', actor: operator.user.username });
       expect(start.ended_at).toBeInstanceOf(Date);
     });
