@@ -150,7 +150,12 @@ export async function recordObservation(ctx: CommandContext, engine: EngineRunti
     const processed = readings.processed;
     const defective = readings.defective;
     if (processed?.statusCode === 'Good' && defective?.statusCode === 'Good') {
-      samples.push({ kind: 'counter', equipmentId, processedCount: Number(processed.value), defectiveCount: Number(defective.value), sourceTimestamp, statusCode: observation.statusCode, source: 'opcua' });
+      // The pair holds each counter's newest reading, so it is true from the later of their two
+      // timestamps on. Stamped with this notification's own time instead, a defective count that
+      // arrives after a newer processed count would put that newer count before older samples, and
+      // the apparent drop would be read as a counter reset (OEE counting parts twice).
+      const pairTime = new Date(Math.max(sourceTimestamp.getTime(), ...[processed.sourceTimestamp, defective.sourceTimestamp].map((t) => (t ? Date.parse(t) : 0))));
+      samples.push({ kind: 'counter', equipmentId, processedCount: Number(processed.value), defectiveCount: Number(defective.value), sourceTimestamp: pairTime, statusCode: observation.statusCode, source: 'opcua' });
     }
   }
   await insertEquipmentSamples(ctx.trx, samples, ctx.now);
