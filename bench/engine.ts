@@ -251,7 +251,7 @@ async function inParallel(name: string, seconds: number, processes: number, node
  * then completions of the started instances. This is what a server process gets from both cores.
  */
 async function poolThroughput(size: number, seconds: number, inFlight = 16) {
-  const pool = new EnginePool({ size });
+  const pool = new EnginePool({ size, youngGenerationMb: Number(process.env.GEMBA_BENCH_YOUNG_MB) || undefined });
   const version = { id: 'bench', loadXml: () => SIMPLE };
   await Promise.all(Array.from({ length: size * 4 }, () => pool.run(version, undefined, { type: 'start' }, { now: NOW() })));
   const waiting: RunResult[] = [];
