@@ -45,6 +45,7 @@ const environmentSchema = z.object({
   GEMBA_STATION_HEADER: z.string().min(1).default('x-gemba-station'),
   GEMBA_ENGINE_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   GEMBA_ENGINE_RUN_TIMEOUT_MS: positiveInt(30_000),
+  GEMBA_ENGINE_YOUNG_GENERATION_MB: z.coerce.number().int().min(8).max(4096).optional(),
   GEMBA_JOB_POLL_MS: positiveInt(500),
   GEMBA_JOB_LEASE_MS: positiveInt(60_000),
   GEMBA_JOB_BACKOFF_MS: positiveInt(5_000),
@@ -82,7 +83,7 @@ export type Config = Readonly<{
   logLevel: string;
   demo: Readonly<{ seed: boolean; password: string; apiKey?: string }>;
   clockControlled: boolean;
-  engine: Readonly<{ workers?: number; runTimeoutMs: number }>;
+  engine: Readonly<{ workers?: number; runTimeoutMs: number; youngGenerationMb?: number }>;
   jobs: Readonly<{ enabled: boolean; outboxEnabled: boolean; pollMs: number; leaseMs: number; backoffMs: number; concurrency: number }>;
   /**
    * Finished instances older than `days` lose their runtime state (and, with `archive`, move their
@@ -150,7 +151,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       apiKey: e.GEMBA_DEMO_API_KEY,
     },
     clockControlled: e.GEMBA_CLOCK_CONTROLLED,
-    engine: { workers: e.GEMBA_ENGINE_WORKERS, runTimeoutMs: e.GEMBA_ENGINE_RUN_TIMEOUT_MS },
+    engine: { workers: e.GEMBA_ENGINE_WORKERS, runTimeoutMs: e.GEMBA_ENGINE_RUN_TIMEOUT_MS, youngGenerationMb: e.GEMBA_ENGINE_YOUNG_GENERATION_MB },
     jobs: {
       enabled: e.GEMBA_JOBS_ENABLED,
       // Outbound ISA-95 delivery can be held on its own, e.g. while the ERP is cut over.

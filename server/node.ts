@@ -38,7 +38,7 @@ export type Node = {
 export function createNode(config: Config, logger: Logger, database: Database = createDb(config.database)): Node {
   const clock = createClock({ controlled: config.clockControlled });
   const bus = new EventBus(logger);
-  const engine = new EngineRuntime({ workers: config.engine.workers, runTimeoutMs: config.engine.runTimeoutMs });
+  const engine = new EngineRuntime({ workers: config.engine.workers, runTimeoutMs: config.engine.runTimeoutMs, youngGenerationMb: config.engine.youngGenerationMb });
   // Writes are signed and audited (E04); the audit reads the deps filled in below, when a write happens.
   const writeAudit = createEquipmentWriteAudit(() => deps);
   const opcua = createOpcuaConnector({ pkiDir: config.opcua.pkiDir, trustUnknownServerCertificates: config.opcua.trustUnknownServerCertificates, logger, writeAudit });

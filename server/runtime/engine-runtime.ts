@@ -4,7 +4,7 @@ import { EnginePool, type EngineEvent, type RunResult, type StoredState } from '
 import { NotFoundError } from '../errors/app-error';
 
 /** How the runtime reaches the engine: a pool of worker threads (both cores, a run time limit). */
-export type EngineRuntimeOptions = { workers?: number; runTimeoutMs?: number };
+export type EngineRuntimeOptions = { workers?: number; runTimeoutMs?: number; youngGenerationMb?: number };
 
 /**
  * The engine as the database runtime uses it: one shared pool of worker threads, each with its own
@@ -19,6 +19,7 @@ export class EngineRuntime {
     this.pool = new EnginePool({
       size: options.workers,
       runTimeoutMs: options.runTimeoutMs ?? 30_000,
+      youngGenerationMb: options.youngGenerationMb,
       setupModule: path.join(__dirname, `engine-setup${path.extname(__filename)}`),
     });
   }

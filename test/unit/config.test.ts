@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', GEMBA_SECRET_KEY: KEY, GEMBA_SEED_DEMO: 'true' }).demo.seed).toBe(true);
   });
 
+  it('sizes the engine workers’ young generation only when asked, within bounds', () => {
+    expect(loadConfig({}).engine.youngGenerationMb).toBeUndefined();
+    expect(loadConfig({ GEMBA_ENGINE_YOUNG_GENERATION_MB: '64' }).engine.youngGenerationMb).toBe(64);
+    expect(() => loadConfig({ GEMBA_ENGINE_YOUNG_GENERATION_MB: '2' })).toThrow(ConfigError);
+  });
+
   it('lists every invalid variable in one error', () => {
     let error: unknown;
     try {
