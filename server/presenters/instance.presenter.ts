@@ -1,9 +1,6 @@
-import type { ActivityRecord } from '../repos/activity-history.repo';
+import type { InstanceDetailRows } from '../repos/instance-detail.repo';
 import type { Incident } from '../repos/incidents.repo';
-import type { Job } from '../repos/jobs.repo';
 import type { ProcessInstance } from '../repos/process-instances.repo';
-import type { EventSubscription } from '../repos/subscriptions.repo';
-import type { UserTask } from '../repos/user-tasks.repo';
 import { presentTask } from './task.presenter';
 
 /** The JSON of an incident. */
@@ -40,16 +37,7 @@ export function presentInstanceSummary(instance: ProcessInstance) {
   };
 }
 
-export type InstanceDetail = {
-  instance: ProcessInstance;
-  version: { version: number; sha256: string };
-  tasks: UserTask[];
-  jobs: Job[];
-  subscriptions: EventSubscription[];
-  incidents: Incident[];
-  history: ActivityRecord[];
-  now: Date;
-};
+export type InstanceDetail = InstanceDetailRows & { now: Date };
 
 /** The JSON of one instance: variables, what it waits for, incidents and its activity history. */
 export function presentInstance(detail: InstanceDetail) {

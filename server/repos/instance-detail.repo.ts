@@ -8,6 +8,7 @@ import { INSTANCE_SUMMARY_COLUMNS, instanceFromRow, type ProcessInstance } from 
 import { subscriptionFromRow, type EventSubscription } from './subscriptions.repo';
 import { userTaskFromRow, type UserTask } from './user-tasks.repo';
 
+/** Everything the instance view shows, as read (the presenter's InstanceDetail adds the time of reading). */
 export type InstanceDetailRows = {
   instance: ProcessInstance;
   version: { version: number; sha256: string };
@@ -20,6 +21,13 @@ export type InstanceDetailRows = {
 
 const INCIDENT_LIMIT = 200;
 
+/** `rows` of a table (or subquery) as one jsonb array, in `order`: one column of one statement. */
+const aggregate = (rows: string, where: string, order: string) => `(SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY ${order}), '[]') FROM ${rows} r WHERE ${where})`;
+// `i.id` is the instance in both statements below.
+const LIVE_JOBS = aggregate('jobs', `r.instance_id = i.id AND r.status IN ('pending', 'running')`, 'r.due_at, r.id');
+const SUBSCRIPTIONS = aggregate('subscriptions', 'r.instance_id = i.id', 'r.created_at, r.id');
+const tasks = (where: string) => aggregate('user_tasks', `r.instance_id = i.id${where}`, 'r.created_at, r.id');
+
 /**
  * An instance with its version, tasks, live jobs and timers, subscriptions, newest incidents and
  * activity history, in one statement: the instance view is read after every start and on every
@@ -28,33 +36,28 @@ const INCIDENT_LIMIT = 200;
  */
 export async function findInstanceDetail(db: Knex | Knex.Transaction, id: string): Promise<InstanceDetailRows | undefined> {
   const columns = INSTANCE_SUMMARY_COLUMNS.map((c) => `i.${c}`).join(', ');
+  const newestIncidents = `(SELECT * FROM incidents WHERE instance_id = i.id ORDER BY created_at DESC, id LIMIT ${INCIDENT_LIMIT})`;
   const result = await db.raw(
     `SELECT ${columns}, v.version AS version_number, v.sha256 AS version_sha256,
-       (SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]') FROM user_tasks t WHERE t.instance_id = i.id) AS detail_tasks,
-       (SELECT coalesce(jsonb_agg(to_jsonb(j) ORDER BY j.due_at, j.id), '[]') FROM jobs j WHERE j.instance_id = i.id AND j.status IN ('pending', 'running')) AS detail_jobs,
-       (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM subscriptions s WHERE s.instance_id = i.id) AS detail_subscriptions,
-       (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.created_at DESC, n.id), '[]')
-          FROM (SELECT * FROM incidents WHERE instance_id = i.id ORDER BY created_at DESC, id LIMIT ${INCIDENT_LIMIT}) n) AS detail_incidents,
-       (SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY h.started_at, h.id), '[]') FROM activity_history h WHERE h.instance_id = i.id) AS detail_history
+       ${tasks('')} AS tasks, ${LIVE_JOBS} AS jobs, ${SUBSCRIPTIONS} AS subscriptions,
+       ${aggregate(newestIncidents, 'true', 'r.created_at DESC, r.id')} AS incidents,
+       ${aggregate('activity_history', 'r.instance_id = i.id', 'r.started_at, r.id')} AS history
      FROM process_instances i LEFT JOIN process_versions v ON v.id = i.version_id
      WHERE i.id = ?`,
     [id],
   );
-  const row = result.rows[0] as
-    | (ProcessInstanceRow & { version_number: number | null; version_sha256: string | null; detail_tasks: unknown[]; detail_jobs: unknown[]; detail_subscriptions: unknown[]; detail_incidents: unknown[]; detail_history: unknown[] })
-    | undefined;
+  const row = result.rows[0] as (ProcessInstanceRow & AggregatedWaits & { version_number: number | null; version_sha256: string | null; incidents: unknown[]; history: unknown[] }) | undefined;
   if (!row) return undefined;
   return {
     instance: instanceFromRow(row),
     version: { version: row.version_number ?? 0, sha256: row.version_sha256 ?? '' },
-    tasks: revived<UserTaskRow>(row.detail_tasks).map(userTaskFromRow),
-    jobs: revived<JobRow>(row.detail_jobs).map(jobFromRow),
-    subscriptions: revived<SubscriptionRow>(row.detail_subscriptions).map(subscriptionFromRow),
-    incidents: revived<IncidentRow>(row.detail_incidents).map(incidentFromRow),
-    history: revived<ActivityHistoryRow>(row.detail_history).map(activityFromRow),
+    ...fromAggregates(row),
+    incidents: revived<IncidentRow>(row.incidents).map(incidentFromRow),
+    history: revived<ActivityHistoryRow>(row.history).map(activityFromRow),
   };
 }
 
+/** What an instance waits for as rows. */
 export type LiveWaits = { openTasks: UserTask[]; liveJobs: Job[]; subscriptions: EventSubscription[] };
 
 /**
@@ -63,16 +66,20 @@ export type LiveWaits = { openTasks: UserTask[]; liveJobs: Job[]; subscriptions:
  */
 export async function findLiveWaits(db: Knex | Knex.Transaction, instanceId: string): Promise<LiveWaits> {
   const result = await db.raw(
-    `SELECT
-       (SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]') FROM user_tasks t WHERE t.instance_id = ? AND t.status IN ('open', 'awaiting_verification')) AS tasks,
-       (SELECT coalesce(jsonb_agg(to_jsonb(j) ORDER BY j.due_at, j.id), '[]') FROM jobs j WHERE j.instance_id = ? AND j.status IN ('pending', 'running')) AS jobs,
-       (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM subscriptions s WHERE s.instance_id = ?) AS subscriptions`,
-    [instanceId, instanceId, instanceId],
+    `SELECT ${tasks(` AND r.status IN ('open', 'awaiting_verification')`)} AS tasks, ${LIVE_JOBS} AS jobs, ${SUBSCRIPTIONS} AS subscriptions
+       FROM (SELECT ?::uuid AS id) i`,
+    [instanceId],
   );
-  const row = result.rows[0] as { tasks: unknown[]; jobs: unknown[]; subscriptions: unknown[] };
+  const { tasks: openTasks, jobs: liveJobs, subscriptions } = fromAggregates(result.rows[0] as AggregatedWaits);
+  return { openTasks, liveJobs, subscriptions };
+}
+
+type AggregatedWaits = { tasks: unknown[]; jobs: unknown[]; subscriptions: unknown[] };
+
+function fromAggregates(row: AggregatedWaits): Pick<InstanceDetailRows, 'tasks' | 'jobs' | 'subscriptions'> {
   return {
-    openTasks: revived<UserTaskRow>(row.tasks).map(userTaskFromRow),
-    liveJobs: revived<JobRow>(row.jobs).map(jobFromRow),
+    tasks: revived<UserTaskRow>(row.tasks).map(userTaskFromRow),
+    jobs: revived<JobRow>(row.jobs).map(jobFromRow),
     subscriptions: revived<SubscriptionRow>(row.subscriptions).map(subscriptionFromRow),
   };
 }

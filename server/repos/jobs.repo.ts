@@ -59,12 +59,6 @@ export async function insertJob(trx: Knex.Transaction, job: NewJob): Promise<Job
   return rows[0] ? jobFromRow(rows[0] as JobRow) : undefined;
 }
 
-/** Live (pending or running) jobs of an instance. */
-export async function findLiveJobsOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<Job[]> {
-  const rows = await db('jobs').where({ instance_id: instanceId }).whereIn('status', ['pending', 'running']).orderBy('due_at');
-  return (rows as JobRow[]).map(jobFromRow);
-}
-
 export async function findJob(db: Knex | Knex.Transaction, id: string): Promise<Job | undefined> {
   const row = await db('jobs').where({ id }).first();
   return row ? jobFromRow(row) : undefined;

@@ -32,11 +32,6 @@ export async function insertSubscription(
   return rows[0] ? subscriptionFromRow(rows[0] as SubscriptionRow) : undefined;
 }
 
-export async function findSubscriptionsOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<EventSubscription[]> {
-  const rows = await db('subscriptions').where({ instance_id: instanceId }).orderBy('created_at');
-  return (rows as SubscriptionRow[]).map(subscriptionFromRow);
-}
-
 export async function deleteSubscriptions(trx: Knex.Transaction, ids: string[]): Promise<void> {
   if (ids.length) await trx('subscriptions').whereIn('id', ids).delete();
 }

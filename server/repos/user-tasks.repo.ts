@@ -65,11 +65,6 @@ export async function insertUserTask(trx: Knex.Transaction, task: NewUserTask): 
   return rows[0] ? userTaskFromRow(rows[0] as UserTaskRow) : undefined;
 }
 
-export async function findOpenTasksOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<UserTask[]> {
-  const rows = await db('user_tasks').where({ instance_id: instanceId }).whereIn('status', ['open', 'awaiting_verification']).orderBy('created_at');
-  return (rows as UserTaskRow[]).map(userTaskFromRow);
-}
-
 export async function findTasksOfInstance(db: Knex | Knex.Transaction, instanceId: string): Promise<UserTask[]> {
   const rows = await db('user_tasks').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id');
   return (rows as UserTaskRow[]).map(userTaskFromRow);

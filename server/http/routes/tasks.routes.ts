@@ -7,7 +7,7 @@ import { withSignature } from '../../commands/sign-record';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-error';
 import { presentTask } from '../../presenters/task.presenter';
 import { findProcessVersion } from '../../repos/process-versions.repo';
-import { findTaskWithInstance, listTasks, type UserTask } from '../../repos/user-tasks.repo';
+import { findTask, findTaskWithInstance, listTasks, type UserTask } from '../../repos/user-tasks.repo';
 import { validateFormData } from '../../runtime/form-validation';
 import { actorOf, type AppContext } from '../context';
 import { can, canOnEvery } from '../middleware/authorize';
@@ -205,7 +205,7 @@ export const taskRoutes = defineRoutes([
       const user = actorOf(ctx) as UserActor;
       const { params, body } = ctx.state.input;
       // The command checks that the verifier is a candidate and not the performer.
-      if (!(await findTaskWithInstance(ctx.deps.db, params.id))) throw new NotFoundError(`No task ${params.id}`);
+      if (!(await findTask(ctx.deps.db, params.id))) throw new NotFoundError(`No task ${params.id}`);
       await withSignature(ctx.deps, user, ctx.state.request, body, (c) => verifyUserTask({ ...c, actor: user }, ctx.deps.engine, params.id, { meaning: body.meaning, comment: body.comment }));
       await respond(ctx, params.id);
     },
