@@ -105,10 +105,8 @@ export async function persistRun(
   const status = patch.status;
   const snapshot: WaitSnapshot = result.snapshot ?? { variables: instance.variables, userTasks: [], jobs: [], timers: [], subscriptions: [], other: [] };
   if (!options.rowWritten) await updateInstance(ctx.trx, instance.id, patch, ctx.now);
-  const existing = options.fresh ? NO_WAITS : await findLiveWaits(ctx.trx, instance.id);
-  const createdTasks = await reconcileUserTasks(ctx, instance, ended ? [] : snapshot.userTasks, existing.openTasks);
-  await reconcileJobs(ctx, instance, ended ? [] : snapshot.jobs, ended ? [] : snapshot.timers, existing.liveJobs);
-  await reconcileSubscriptions(ctx.trx, instance, ended ? [] : snapshot.subscriptions, ctx.now, existing.subscriptions);
+  const waits = ended ? { userTasks: [], jobs: [], timers: [], subscriptions: [] } : snapshot;
+  const createdTasks = await reconcileAgainst(ctx, instance, waits, options.fresh ? NO_WAITS : await findLiveWaits(ctx.trx, instance.id));
   await recordActivityHistory(ctx.trx, instance.id, result.history.map(toHistory), options.actor);
   await scheduleThrownEvents(ctx, instance, result);
   await reconcileCalls(ctx, engine, instance, ended ? [] : (snapshot.calls ?? []), result);
@@ -145,10 +143,16 @@ export async function persistRun(
  * Returns the tasks it opened.
  */
 export async function reconcileWaits(ctx: CommandContext, instance: LockedInstance, snapshot: WaitSnapshot): Promise<UserTask[]> {
-  const existing = await findLiveWaits(ctx.trx, instance.id);
-  const created = await reconcileUserTasks(ctx, instance, snapshot.userTasks, existing.openTasks);
-  await reconcileJobs(ctx, instance, snapshot.jobs, snapshot.timers, existing.liveJobs);
-  await reconcileSubscriptions(ctx.trx, instance, snapshot.subscriptions, ctx.now, existing.subscriptions);
+  return reconcileAgainst(ctx, instance, snapshot, await findLiveWaits(ctx.trx, instance.id));
+}
+
+type Waits = Pick<WaitSnapshot, 'userTasks' | 'jobs' | 'timers' | 'subscriptions'>;
+
+/** Inserts the waits that have no row yet and closes the rows no longer waited for; returns the tasks it opened. */
+async function reconcileAgainst(ctx: CommandContext, instance: LockedInstance, waits: Waits, existing: LiveWaits): Promise<UserTask[]> {
+  const created = await reconcileUserTasks(ctx, instance, waits.userTasks, existing.openTasks);
+  await reconcileJobs(ctx, instance, waits.jobs, waits.timers, existing.liveJobs);
+  await reconcileSubscriptions(ctx.trx, instance, waits.subscriptions, ctx.now, existing.subscriptions);
   return created;
 }
 
